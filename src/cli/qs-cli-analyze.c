@@ -1,0 +1,523 @@
+/* qs-cli-analyze.c: `quantscope-cli analyze`
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "qs-analysis-io.h"
+#include "qs-cli.h"
+#include "qs-error.h"
+
+#define DEFAULT_OUTPUT "quant_sensitivity_report.csv"
+
+typedef struct
+{
+  char     *model_id;
+  char    **components;
+  char     *cache_dir;
+  char     *device;
+  char    **dtypes;
+  char    **group_sizes;
+  char    **svd_ranks;
+  int       svd_steps;
+  gboolean  no_svd;
+  gboolean  no_raw;
+  double    skip_threshold;
+  double    promote_threshold;
+  char     *output;
+  int       top_n;
+  char     *seed;
+  int       threads;
+  gboolean  quiet;
+  char     *load_dtype;
+  char     *model_dtype;
+  gint64    min_numel;
+  int       min_channels;
+  char    **positional;
+} AnalyzeOptions;
+
+typedef struct
+{
+  GMainLoop        *loop;
+  GCancellable     *cancellable;
+  QsAnalysisJob    *job;
+  QsCliProgress    *progress;
+  QsAnalysisResult *result;
+  GError           *error;
+  gboolean          interrupted;
+} AnalyzeRun;
+
+static void
+analyze_options_clear (AnalyzeOptions *options)
+{
+  g_free (options->model_id);
+  g_strfreev (options->components);
+  g_free (options->cache_dir);
+  g_free (options->device);
+  g_strfreev (options->dtypes);
+  g_strfreev (options->group_sizes);
+  g_strfreev (options->svd_ranks);
+  g_free (options->output);
+  g_free (options->seed);
+  g_free (options->load_dtype);
+  g_free (options->model_dtype);
+  g_strfreev (options->positional);
+}
+
+static gboolean
+usage_error (GError     **error,
+             const char  *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+usage_error (GError     **error,
+             const char  *format,
+             ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "");
+  g_free ((*error)->message);
+  (*error)->message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  return FALSE;
+}
+
+static gboolean
+parse_int64 (const char *str,
+             gint64     *value)
+{
+  char *end = NULL;
+
+  errno = 0;
+  *value = g_ascii_strtoll (str, &end, 10);
+
+  return errno == 0 && end != str && *end == '\0';
+}
+
+/* Turns the parsed options into settings; every invalid value is a usage
+ * error that names the option. */
+static QsAnalysisSettings *
+build_settings (AnalyzeOptions  *options,
+                GError         **error)
+{
+  g_autoptr(QsAnalysisSettings) settings = qs_analysis_settings_new ();
+  g_auto(GStrv) dtypes = NULL;
+  g_auto(GStrv) sizes = NULL;
+  g_auto(GStrv) ranks = NULL;
+
+  if (options->dtypes != NULL)
+    {
+      dtypes = qs_cli_split_list (options->dtypes);
+      qs_analysis_settings_set_dtypes (settings, (const char * const *) dtypes);
+    }
+
+  if (options->group_sizes != NULL)
+    {
+      g_autofree gint64 *values = NULL;
+      guint n;
+
+      sizes = qs_cli_split_list (options->group_sizes);
+      n = g_strv_length (sizes);
+      values = g_new0 (gint64, n + 1);
+      for (guint i = 0; i < n; i++)
+        {
+          if (!parse_int64 (sizes[i], &values[i]))
+            return usage_error (error, "Invalid --group-size “%s”: expected an integer "
+                                "(0 automatic, -1 row-wise, or a size)", sizes[i]), NULL;
+        }
+      qs_analysis_settings_set_group_sizes (settings, values, n);
+    }
+
+  if (options->svd_ranks != NULL)
+    {
+      g_autofree guint *values = NULL;
+      guint n;
+
+      ranks = qs_cli_split_list (options->svd_ranks);
+      n = g_strv_length (ranks);
+      values = g_new0 (guint, n + 1);
+      for (guint i = 0; i < n; i++)
+        {
+          gint64 rank;
+
+          if (!parse_int64 (ranks[i], &rank) || rank < 1 || rank > G_MAXINT)
+            return usage_error (error, "Invalid --svd-rank “%s”: expected a positive integer",
+                                ranks[i]), NULL;
+          values[i] = (guint) rank;
+        }
+      qs_analysis_settings_set_svd_ranks (settings, values, n);
+    }
+
+  if (options->svd_steps < 0)
+    return usage_error (error, "Invalid --svd-steps %d: expected 0 or more",
+                        options->svd_steps), NULL;
+  settings->svd_steps = options->svd_steps;
+  settings->use_raw = !options->no_raw;
+  settings->use_svd = !options->no_svd;
+  settings->skip_threshold = options->skip_threshold;
+  settings->promote_threshold = options->promote_threshold;
+
+  if (options->top_n < 0)
+    return usage_error (error, "Invalid --top-n %d: expected 0 or more", options->top_n), NULL;
+  settings->top_n = options->top_n;
+
+  if (options->seed != NULL)
+    {
+      char *end = NULL;
+
+      errno = 0;
+      settings->seed = g_ascii_strtoull (options->seed, &end, 10);
+      if (errno != 0 || end == options->seed || *end != '\0' || options->seed[0] == '-')
+        return usage_error (error, "Invalid --seed “%s”: expected a non-negative integer",
+                            options->seed), NULL;
+    }
+
+  if (options->threads < 0)
+    return usage_error (error, "Invalid --threads %d: expected 0 (every core) or more",
+                        options->threads), NULL;
+  settings->n_threads = options->threads;
+
+  if (options->load_dtype != NULL
+      && !qs_load_dtype_from_string (options->load_dtype, &settings->load_dtype))
+    return usage_error (error, "Invalid --load-dtype “%s”: expected stored, bf16 or fp16",
+                        options->load_dtype), NULL;
+
+  if (options->model_dtype != NULL
+      && !qs_model_dtype_from_string (options->model_dtype, &settings->model_dtype))
+    return usage_error (error, "Invalid --model-dtype “%s”: expected bf16, fp16 or fp32",
+                        options->model_dtype), NULL;
+
+  if (options->min_numel < 0 || options->min_channels < 0)
+    return usage_error (error, "Invalid --min-numel or --min-channels: expected 0 or more"), NULL;
+  settings->min_numel = (guint64) options->min_numel;
+  settings->min_channels = options->min_channels;
+
+  if (options->components != NULL)
+    {
+      g_strfreev (settings->components);
+      settings->components = qs_cli_split_list (options->components);
+    }
+
+  settings->cache_dir = g_strdup (options->cache_dir);
+
+  if (options->device != NULL)
+    {
+      g_autofree char *device = g_ascii_strdown (options->device, -1);
+
+      /* TODO: a Vulkan backend does not exist yet, so "auto" means the CPU. */
+      if (g_strcmp0 (device, "cpu") != 0 && g_strcmp0 (device, "auto") != 0)
+        return usage_error (error, "Unknown --device “%s”: this build computes on the CPU "
+                            "only; use --device cpu", options->device), NULL;
+      g_free (settings->device);
+      settings->device = g_steal_pointer (&device);
+    }
+
+  if (!qs_analysis_settings_validate (settings, error))
+    return NULL;
+
+  return g_steal_pointer (&settings);
+}
+
+/* The analysis JSON goes beside the CSV as <stem>.json. */
+static char *
+json_path_for (const char *csv_path)
+{
+  g_autofree char *dir = g_path_get_dirname (csv_path);
+  g_autofree char *base = g_path_get_basename (csv_path);
+  g_autofree char *name = NULL;
+  char *dot = strrchr (base, '.');
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  name = g_strconcat (base, ".json", NULL);
+
+  if (strcmp (dir, ".") == 0 && !g_str_has_prefix (csv_path, "./"))
+    return g_steal_pointer (&name);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+static void
+progress_changed_cb (QsAnalysisJob *job,
+                     GParamSpec    *pspec,
+                     AnalyzeRun    *run)
+{
+  g_autofree char *current = qs_analysis_job_dup_current_layer (job);
+
+  qs_cli_progress_update (run->progress,
+                          qs_analysis_job_get_layers_done (job),
+                          qs_analysis_job_get_layers_total (job),
+                          qs_analysis_job_get_fraction (job),
+                          qs_analysis_job_get_eta_seconds (job),
+                          current);
+}
+
+static void
+run_done_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  AnalyzeRun *run = user_data;
+
+  run->result = qs_analysis_job_run_finish (QS_ANALYSIS_JOB (object), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+static gboolean
+interrupt_cb (gpointer user_data)
+{
+  AnalyzeRun *run = user_data;
+
+  run->interrupted = TRUE;
+  g_cancellable_cancel (run->cancellable);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+write_outputs (QsAnalysisResult *result,
+               const char       *csv_path,
+               gboolean          quiet,
+               GError          **error)
+{
+  g_autofree char *json_path = json_path_for (csv_path);
+
+  if (!qs_analysis_result_write_csv (result, csv_path, error))
+    return FALSE;
+  if (!qs_analysis_result_save (result, json_path, error))
+    return FALSE;
+
+  if (!quiet)
+    fprintf (stderr, "Wrote %s and %s\n", csv_path, json_path);
+
+  return TRUE;
+}
+
+int
+qs_cli_analyze (int    argc,
+                char **argv)
+{
+  static const char * const multi[] = { "--dtypes", "--group-size", "--svd-rank",
+                                        "--components", NULL };
+  AnalyzeOptions options = {
+    .svd_steps = QS_DEFAULT_SVD_STEPS,
+    .skip_threshold = QS_DEFAULT_SKIP_THRESHOLD,
+    .promote_threshold = QS_DEFAULT_PROMOTE_THRESHOLD,
+    .top_n = QS_DEFAULT_TOP_N,
+  };
+  const GOptionEntry entries[] = {
+    { "model-id", 0, 0, G_OPTION_ARG_STRING, &options.model_id,
+      "Model to analyse: a .safetensors file, a model or pipeline folder, or a Hugging Face "
+      "id org/name found in the local hub cache (or give it as the first argument)", "MODEL" },
+    { "components", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.components,
+      "Pipeline components to analyse, as subfolder[:ClassName], one or more "
+      "(default: every component in model_index.json that has weights)", "NAME…" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.cache_dir,
+      "Hugging Face hub cache searched first for an id (then $HF_HUB_CACHE, $HF_HOME/hub, "
+      "~/.cache/huggingface/hub)", "DIR" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &options.device,
+      "Compute device: cpu (default: cpu)", "DEVICE" },
+    { "dtypes", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.dtypes,
+      "SDNQ weight dtypes to test, one or more; the first is the primary dtype "
+      "(default: uint4 uint6 uint8 int8)", "DTYPE…" },
+    { "group-size", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.group_sizes,
+      "Group sizes in elements, one or more: 0 automatic, -1 row-wise (default: 0)", "N…" },
+    { "svd-rank", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.svd_ranks,
+      "Ranks of the SVD low-rank branch, one or more (default: 32)", "RANK…" },
+    { "svd-steps", 0, 0, G_OPTION_ARG_INT, &options.svd_steps,
+      "Power iterations of the randomized SVD (default: 8)", "N" },
+    { "no-svd", 0, 0, G_OPTION_ARG_NONE, &options.no_svd,
+      "Do not test formats with an SVD branch", NULL },
+    { "no-raw", 0, 0, G_OPTION_ARG_NONE, &options.no_raw,
+      "Do not test formats without an SVD branch", NULL },
+    { "skip-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &options.skip_threshold,
+      "NMSE above which a dtype is unusable for a layer (default: 0.1)", "NMSE" },
+    { "promote-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &options.promote_threshold,
+      "NMSE above which the primary dtype is promoted to a wider one (default: 0.01)", "NMSE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &options.output,
+      "CSV file to write; the analysis JSON is written beside it as <stem>.json "
+      "(default: quant_sensitivity_report.csv)", "FILE" },
+    { "top-n", 0, 0, G_OPTION_ARG_INT, &options.top_n,
+      "Number of most sensitive layers to list (default: 30)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &options.seed,
+      "Seed of the randomized SVD start (default: 0)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads,
+      "CPU threads (default: 0, every core)", "N" },
+    { "load-dtype", 0, 0, G_OPTION_ARG_STRING, &options.load_dtype,
+      "How weights are measured: stored (exactly as stored), bf16 or fp16 (rounded first, "
+      "as the SDNQ script's bf16 load does) (default: stored)", "DTYPE" },
+    { "model-dtype", 0, 0, G_OPTION_ARG_STRING, &options.model_dtype,
+      "Dtype of the SVD factors and their product: bf16, fp16 or fp32 (default: bf16)", "DTYPE" },
+    { "min-numel", 0, 0, G_OPTION_ARG_INT64, &options.min_numel,
+      "Skip layers with fewer elements (default: 0, no minimum)", "N" },
+    { "min-channels", 0, 0, G_OPTION_ARG_INT, &options.min_channels,
+      "Skip layers whose channel size (shape[1]) is smaller (default: 0, no minimum)", "N" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options.quiet,
+      "Print no progress and no summary", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.positional, NULL, "[MODEL]" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QsAnalysisSettings) settings = NULL;
+  g_autoptr(QsModel) model = NULL;
+  g_autoptr(QsBackend) backend = NULL;
+  g_autoptr(QsSummary) summary = NULL;
+  g_auto(GStrv) args = NULL;
+  g_autofree char *dtype_names = NULL;
+  g_autofree char *description = NULL;
+  const char *source;
+  const char *output;
+  AnalyzeRun run = { 0 };
+  guint sigint_id;
+  guint sigterm_id;
+  int status = 0;
+
+  dtype_names = qs_dtype_list_names ();
+  description = g_strdup_printf (
+    "Quantizes every layer in every requested format with SDNQ's rules and measures the\n"
+    "error: nmse (mean squared error over the unbiased variance of the weight), sqnr_db,\n"
+    "cosine_sim, max_abs_err and relative_l2. A layer is OK when the primary dtype's NMSE\n"
+    "is at or under the promote threshold, PROMOTE to the first listed dtype that is, and\n"
+    "SKIP when no dtype is at or under it or every dtype is above the skip threshold.\n"
+    "\n"
+    "Dtypes: %s\n", dtype_names);
+
+  context = g_option_context_new ("[MODEL] - measure quantization sensitivity per layer");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (context, description);
+
+  args = qs_cli_expand_multi_values (&argc, argv, multi);
+  if (!g_option_context_parse_strv (context, &args, &error))
+    {
+      fprintf (stderr, "quantscope-cli analyze: %s\n"
+               "Run “quantscope-cli analyze --help” for the options.\n", error->message);
+      analyze_options_clear (&options);
+      return QS_CLI_EXIT_USAGE;
+    }
+
+  source = options.model_id;
+  if (options.positional != NULL && options.positional[0] != NULL)
+    {
+      if (source != NULL || options.positional[1] != NULL)
+        {
+          fprintf (stderr, "quantscope-cli analyze: give one model, either as an argument "
+                   "or with --model-id\n");
+          analyze_options_clear (&options);
+          return QS_CLI_EXIT_USAGE;
+        }
+      source = options.positional[0];
+    }
+  if (source == NULL)
+    {
+      fprintf (stderr, "quantscope-cli analyze: no model given; pass a path or a Hugging "
+               "Face id, e.g. “quantscope-cli analyze path/to/model”\n");
+      analyze_options_clear (&options);
+      return QS_CLI_EXIT_USAGE;
+    }
+
+  settings = build_settings (&options, &error);
+  if (settings == NULL)
+    {
+      fprintf (stderr, "quantscope-cli analyze: %s\n", error->message);
+      analyze_options_clear (&options);
+      return QS_CLI_EXIT_USAGE;
+    }
+
+  model = qs_model_open (source, options.cache_dir, &error);
+  if (model == NULL)
+    {
+      fprintf (stderr, "quantscope-cli analyze: %s\n", error->message);
+      analyze_options_clear (&options);
+      return QS_CLI_EXIT_FAILURE;
+    }
+
+  output = options.output != NULL ? options.output : DEFAULT_OUTPUT;
+  backend = qs_cpu_backend_new (settings->n_threads);
+
+  run.loop = g_main_loop_new (NULL, FALSE);
+  run.cancellable = g_cancellable_new ();
+  run.job = qs_analysis_job_new (model, settings, backend);
+  run.progress = qs_cli_progress_new (options.quiet);
+  g_signal_connect (run.job, "notify::fraction", G_CALLBACK (progress_changed_cb), &run);
+  g_signal_connect (run.job, "notify::current-layer", G_CALLBACK (progress_changed_cb), &run);
+
+  sigint_id = g_unix_signal_add (SIGINT, interrupt_cb, &run);
+  sigterm_id = g_unix_signal_add (SIGTERM, interrupt_cb, &run);
+
+  qs_analysis_job_run_async (run.job, run.cancellable, run_done_cb, &run);
+  g_main_loop_run (run.loop);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  qs_cli_progress_clear (run.progress);
+
+  if (run.result == NULL)
+    {
+      QsAnalysisResult *partial = qs_analysis_job_get_result (run.job);
+
+      if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          && qs_analysis_result_get_n_layers (partial) > 0)
+        {
+          g_autoptr(GError) write_error = NULL;
+
+          /* Keep what finished: a partial analysis is still worth reading. */
+          fprintf (stderr, "quantscope-cli analyze: cancelled after %u of %u layers; "
+                   "writing the partial result\n",
+                   qs_analysis_result_get_n_layers (partial),
+                   qs_analysis_result_get_n_layers_planned (partial));
+          if (!write_outputs (partial, output, options.quiet, &write_error))
+            fprintf (stderr, "quantscope-cli analyze: %s\n", write_error->message);
+          status = QS_CLI_EXIT_CANCELLED;
+        }
+      else if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          fprintf (stderr, "quantscope-cli analyze: cancelled before any layer finished\n");
+          status = QS_CLI_EXIT_CANCELLED;
+        }
+      else
+        {
+          fprintf (stderr, "quantscope-cli analyze: %s\n", run.error->message);
+          status = QS_CLI_EXIT_FAILURE;
+        }
+      goto out;
+    }
+
+  if (!write_outputs (run.result, output, options.quiet, &error))
+    {
+      fprintf (stderr, "quantscope-cli analyze: %s\n", error->message);
+      status = QS_CLI_EXIT_FAILURE;
+      goto out;
+    }
+
+  if (!options.quiet)
+    {
+      summary = qs_summary_new (run.result, settings->skip_threshold,
+                                settings->promote_threshold, settings->top_n);
+      qs_cli_print_summary (run.result, summary, qs_cli_use_color (STDOUT_FILENO));
+    }
+
+out:
+  g_clear_error (&run.error);
+  g_clear_object (&run.result);
+  g_clear_object (&run.job);
+  g_clear_object (&run.cancellable);
+  g_clear_pointer (&run.progress, qs_cli_progress_free);
+  g_clear_pointer (&run.loop, g_main_loop_unref);
+  analyze_options_clear (&options);
+
+  return status;
+}

@@ -1,0 +1,120 @@
+/* qs-svd.h: the seeded randomized low-rank SVD of SDNQ's SVD branch
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * QsModelDtype:
+ * @QS_MODEL_DTYPE_BF16: bfloat16, SDNQ's usual `torch_dtype`
+ * @QS_MODEL_DTYPE_F16: float16
+ * @QS_MODEL_DTYPE_F32: float32
+ *
+ * The dtype the model is loaded in: the SVD factors are stored and
+ * multiplied in it, and `--load-dtype` may round the weights to it.
+ */
+typedef enum
+{
+  QS_MODEL_DTYPE_BF16,
+  QS_MODEL_DTYPE_F16,
+  QS_MODEL_DTYPE_F32,
+} QsModelDtype;
+
+/* Returns PyTorch's name of @dtype: "bfloat16", "float16" or "float32". */
+const char *qs_model_dtype_to_string   (QsModelDtype  dtype);
+/* Parses a PyTorch name or an alias (bf16, fp16, f16, half, fp32, f32,
+ * float), ignoring case; returns %FALSE for an unknown name. */
+gboolean    qs_model_dtype_from_string (const char   *str,
+                                        QsModelDtype *dtype);
+/* Rounds one value to @dtype (round-to-nearest-even) and widens it back. */
+float       qs_model_dtype_round       (QsModelDtype  dtype,
+                                        float         value);
+/* Rounds @n values in place as qs_model_dtype_round() does, using OpenMP
+ * threads for long arrays. */
+void        qs_model_dtype_round_array (QsModelDtype  dtype,
+                                        float        *values,
+                                        gsize         n);
+
+/**
+ * QsLowRank:
+ * @rows: O, the rows of the matrix
+ * @cols: the columns (in·k... for conv)
+ * @rank: the rank actually produced: min(requested, rows, cols), as the
+ *   shapes of torch.svd_lowrank's QR steps make it
+ * @up: rows × rank, U·diag(S), row-major
+ * @down: rank × cols, Vᵀ, row-major
+ */
+typedef struct
+{
+  gint64  rows;
+  gint64  cols;
+  guint   rank;
+  float  *up;
+  float  *down;
+} QsLowRank;
+
+/**
+ * qs_lowrank_compute:
+ * @a: the matrix, rows × cols, row-major fp32
+ * @rank: the requested rank (q of torch.svd_lowrank)
+ * @steps: power iterations (niter)
+ * @seed: the seed of the Gaussian start matrix
+ *
+ * Computes torch.svd_lowrank's randomized range finder on @a with a
+ * seeded start: Q = qr(Aᵀ·R); @steps times Q = qr(A·Q), Q = qr(Aᵀ·Q);
+ * B = A·Q; U, S, Vh = svd(B). GEMMs run on BLAS, QR and SVD on LAPACK,
+ * all in fp32 like the reference. The result is the same for a seed
+ * whatever the thread count. It is checked for cancellation between steps.
+ *
+ * Returns: (transfer full): the factors in fp32, or %NULL with @error set
+ */
+QsLowRank *qs_lowrank_compute     (const float   *a,
+                                   gint64         rows,
+                                   gint64         cols,
+                                   guint          rank,
+                                   guint          steps,
+                                   guint64        seed,
+                                   GCancellable  *cancellable,
+                                   GError       **error);
+
+/* Rounds both factors to @dtype in place, as SDNQ casts them to torch_dtype. */
+void       qs_lowrank_round       (QsLowRank     *lowrank,
+                                   QsModelDtype   dtype);
+
+/**
+ * qs_lowrank_product:
+ * @out: (out): rows × cols values of up·down
+ *
+ * Computes up·down the way a GEMM in @dtype does: fp32 accumulation with
+ * the result rounded to @dtype.
+ */
+void       qs_lowrank_product     (const QsLowRank *lowrank,
+                                   QsModelDtype     dtype,
+                                   float           *out);
+void       qs_lowrank_free        (QsLowRank     *lowrank);
+
+/**
+ * qs_lowrank_seed_for_layer:
+ * @seed: the run seed
+ * @component: (nullable): the component name
+ * @layer_name: (nullable): the parameter name
+ * @rank: a rank to mix in, or 0 when one seed serves every rank of the
+ *   layer, as QsEvalOptions.svd_seed does
+ *
+ * Derives a layer's start seed from the run seed and the layer's name, so
+ * that a layer's SVD does not depend on which other layers were analysed.
+ * The hash is FNV-1a and splitmix64, fixed so that seeds stay stable.
+ */
+guint64    qs_lowrank_seed_for_layer (guint64     seed,
+                                      const char *component,
+                                      const char *layer_name,
+                                      guint       rank);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QsLowRank, qs_lowrank_free)
+
+G_END_DECLS
