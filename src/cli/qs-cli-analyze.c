@@ -294,6 +294,16 @@ write_outputs (QsAnalysisResult *result,
                GError          **error)
 {
   g_autofree char *json_path = json_path_for (csv_path);
+  g_autofree char *dir = g_path_get_dirname (csv_path);
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   "Failed to create the output folder %s: %s", dir, g_strerror (saved_errno));
+      return FALSE;
+    }
 
   if (!qs_analysis_result_write_csv (result, csv_path, error))
     return FALSE;

@@ -247,7 +247,13 @@ dispatch_pending_cb (gpointer data)
   g_mutex_lock (&self->mutex);
   pending = self->pending_layers;
   g_queue_init (&self->pending_layers);
-  g_clear_pointer (&self->dispatch_source, g_source_unref);
+  /* When the final flush calls this directly, the queued idle must not run
+   * later, after the caller may have gone. */
+  if (self->dispatch_source != NULL)
+    {
+      g_source_destroy (self->dispatch_source);
+      g_clear_pointer (&self->dispatch_source, g_source_unref);
+    }
   g_mutex_unlock (&self->mutex);
 
   while ((layer = g_queue_pop_head (&pending)) != NULL)
