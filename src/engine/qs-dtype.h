@@ -59,8 +59,12 @@ typedef enum
  *   2^N (not 2^N - 1) for uint9 to uint15
  * @is_unsigned: asymmetric quantization with a zero point
  * @is_integer: rounded with round-half-even rather than a float encoder
- * @is_packed: codes are bit-packed into U8 or I16 words
- * @storage: the safetensors element type of the stored weight
+ * @is_packed: SDNQ's is_packed flag: set for integers below 8 bits and
+ *   from 9 to 15 bits, and for every custom float, including the 8- and
+ *   16-bit ones that are stored one code per element (@pack_block is 1)
+ * @storage: the safetensors element type of the stored weight; I64 for
+ *   uint1 and float1_e1m0fnu, because PyTorch promotes the shifted bool
+ *   tensor to int64
  * @pack_block: elements per packing block (1 when not packed)
  * @pack_words: words per packing block (1 when not packed)
  *

@@ -26,6 +26,11 @@ typedef enum
   QS_LAYER_EMBEDDING,
 } QsLayerKind;
 
+/**
+ * qs_layer_kind_to_string:
+ *
+ * Returns: "linear", "conv" or "embedding", the names used in analysis files
+ */
 const char *qs_layer_kind_to_string (QsLayerKind kind);
 
 /**
@@ -55,15 +60,19 @@ typedef struct
  * @dtype: the weight dtype
  * @kind: the layer kind
  * @channel_size: the channel size (shape[1])
- * @requested: 0 for automatic, -1 for row-wise, or a positive group size
+ * @requested: 0 for automatic, -1 for row-wise, -2 for tensor-wise, or a
+ *   positive group size
  * @svd_active: whether a low-rank branch is used (doubles the automatic size)
  *
  * Resolves a group size by SDNQ's rules: automatic sizes are
  * 2^(1 + bits + [Linear] + [SVD]); a size at or above @channel_size is
  * row-wise; a size that does not divide @channel_size steps the group count
  * down until it divides, so groups get larger, and falls back to row-wise.
+ * Quantized matmul, which makes automatic sizes of 6 bits and more
+ * row-wise in SDNQ, is not modelled.
  *
- * Returns: the resolved group size, or -1 for row-wise
+ * Returns: the resolved group size, -1 for row-wise, or -2 when tensor-wise
+ *   was requested
  */
 gint64   qs_resolve_group_size   (const QsDtype *dtype,
                                   QsLayerKind    kind,
@@ -77,6 +86,11 @@ gint64   qs_resolve_group_size   (const QsDtype *dtype,
  * @shape: the weight shape
  * @ndim: 2 to 5
  * @resolved_group_size: a result of qs_resolve_group_size()
+ *
+ * Fills @layout for a weight of @shape. Row-wise (-1) is one group of all
+ * channels per row and kernel position. Tensor-wise (-2) is one group over
+ * the whole tensor, described as a single row: rows = 1, channels = the
+ * element count, spatial = 1.
  */
 void     qs_group_layout_init    (QsGroupLayout *layout,
                                   const gint64  *shape,
