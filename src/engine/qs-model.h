@@ -43,9 +43,9 @@ const char *qs_tensor_role_to_string (QsTensorRole role);
  * dtype, 2-D as Linear (or Embedding when the name says so), 3- to 5-D as
  * Conv.
  *
- * The checks run in this order: a scalar or zero-element tensor is
- * metadata whatever its dtype; then integer and boolean dtypes are
- * non-float and undecodable float dtypes are unsupported; then a tensor
+ * The checks run in this order. A scalar or zero-element tensor is
+ * metadata, whatever its dtype. Next, integer and boolean dtypes are
+ * non-float, and undecodable float dtypes are unsupported. Then a tensor
  * whose name is not "weight" and does not end in ".weight", or that has
  * 1 or more than 5 dimensions, is other. A 2-D weight is an Embedding when
  * a dot-separated part of its name is embed_tokens, wte, wpe,

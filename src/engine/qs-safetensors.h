@@ -136,7 +136,8 @@ guint64   qs_tensor_row_numel   (const QsTensorInfo *tensor);
  * Decodes rows to float32, little-endian, with unaligned loads. F64 is
  * rounded to nearest; F16, BF16 and the F8 types widen exactly.
  *
- * Returns: %FALSE with @error set for an undecodable dtype or rows out of range
+ * Returns: %FALSE with @error set: %QS_MODEL_ERROR_UNSUPPORTED for an
+ *   undecodable dtype, %G_IO_ERROR_INVALID_ARGUMENT for rows out of range
  */
 gboolean  qs_tensor_decode_rows (const QsTensorInfo *tensor,
                                  gint64              first_row,
