@@ -50,7 +50,8 @@ typedef struct
  * @n: the element count
  * @mean: the mean of the original
  * @sum_sq: Σ o²
- * @variance: the unbiased (N − 1) variance, from a two-pass sum
+ * @variance: the unbiased (N − 1) variance, from a two-pass sum; NaN for
+ *   a single value, as in PyTorch
  *
  * Statistics of the original weight that every format's metrics divide by.
  */
@@ -92,7 +93,9 @@ void     qs_error_sums_add        (QsErrorSums            *sums,
 void     qs_error_sums_merge      (QsErrorSums            *into,
                                    const QsErrorSums      *from);
 
-/* Computes the reference statistics of @o in two passes. */
+/* Computes the reference statistics of @o in two passes. The sums run
+ * over fixed chunks added in order, so the result does not depend on the
+ * OpenMP thread count. */
 void     qs_reference_stats_compute (QsReferenceStats     *stats,
                                      const float          *o,
                                      gsize                 n);
@@ -106,8 +109,9 @@ void     qs_metrics_from_sums     (QsMetrics              *metrics,
  * sqnr −inf, cosine 0, max_abs_err +inf, relative_l2 +inf. */
 void     qs_metrics_set_failed    (QsMetrics              *metrics);
 
-/* Computes the weight statistics; NaN and Inf values are counted and left
- * out of the other statistics. */
+/* Computes the weight statistics. NaN and Inf values are counted and left
+ * out of the other statistics. With fewer than two finite values the
+ * kurtosis is +inf and the outlier ratio 0. */
 void     qs_weight_stats_compute  (QsWeightStats          *stats,
                                    const float            *w,
                                    gsize                   n);

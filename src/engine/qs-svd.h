@@ -28,7 +28,7 @@ typedef enum
 /* Returns PyTorch's name of @dtype: "bfloat16", "float16" or "float32". */
 const char *qs_model_dtype_to_string   (QsModelDtype  dtype);
 /* Parses a PyTorch name or an alias (bf16, fp16, f16, half, fp32, f32,
- * float), ignoring case; returns %FALSE for an unknown name. */
+ * float), ignoring case. Returns %FALSE for an unknown name. */
 gboolean    qs_model_dtype_from_string (const char   *str,
                                         QsModelDtype *dtype);
 /* Rounds one value to @dtype (round-to-nearest-even) and widens it back. */
@@ -38,6 +38,13 @@ float       qs_model_dtype_round       (QsModelDtype  dtype,
  * threads for long arrays. */
 void        qs_model_dtype_round_array (QsModelDtype  dtype,
                                         float        *values,
+                                        gsize         n);
+/* Adds @addend to @values in @dtype as PyTorch adds two tensors of that
+ * dtype: each value is rounded to @dtype, the fp32 sum is rounded again.
+ * @addend must already contain values of @dtype. Runs on the calling thread. */
+void        qs_model_dtype_add         (QsModelDtype  dtype,
+                                        float        *values,
+                                        const float  *addend,
                                         gsize         n);
 
 /**
