@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,10 @@ typedef struct
   gint64    min_numel;
   int       min_channels;
   char    **positional;
+  gboolean  auto_config;
+  char     *pipeline_config_output;
+  char     *config_style;
+  char     *from;
 } AnalyzeOptions;
 
 typedef struct
@@ -72,6 +77,9 @@ analyze_options_clear (AnalyzeOptions *options)
   g_free (options->load_dtype);
   g_free (options->model_dtype);
   g_strfreev (options->positional);
+  g_free (options->pipeline_config_output);
+  g_free (options->config_style);
+  g_free (options->from);
 }
 
 static gboolean
@@ -290,6 +298,7 @@ interrupt_cb (gpointer user_data)
 static gboolean
 write_outputs (QsAnalysisResult *result,
                const char       *csv_path,
+               gboolean          with_json,
                gboolean          quiet,
                GError          **error)
 {
@@ -307,11 +316,115 @@ write_outputs (QsAnalysisResult *result,
 
   if (!qs_analysis_result_write_csv (result, csv_path, error))
     return FALSE;
-  if (!qs_analysis_result_save (result, json_path, error))
+  if (with_json && !qs_analysis_result_save (result, json_path, error))
     return FALSE;
 
-  if (!quiet)
+  if (!quiet && with_json)
     fprintf (stderr, "Wrote %s and %s\n", csv_path, json_path);
+  else if (!quiet)
+    fprintf (stderr, "Wrote %s\n", csv_path);
+
+  return TRUE;
+}
+
+/* "<dir>/<stem>.csv" → "<dir>/<stem><suffix>" */
+static char *
+path_with_suffix (const char *path,
+                  const char *suffix)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *name = NULL;
+  char *dot = strrchr (base, '.');
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  name = g_strconcat (base, suffix, NULL);
+
+  if (strcmp (dir, ".") == 0 && !g_str_has_prefix (path, "./"))
+    return g_steal_pointer (&name);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+static gboolean
+write_pipeline_config (const QsSummary  *summary,
+                       QsConfigStyle     style,
+                       const char       *path,
+                       GError          **error)
+{
+  g_autoptr(JsonNode) root = qs_summary_build_pipeline_config (summary, style);
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   "Failed to create the output folder %s: %s", dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  text = json_generator_to_data (generator, NULL);
+
+  if (!g_file_set_contents (path, text, -1, error))
+    {
+      g_prefix_error (error, "Failed to write the pipeline config: ");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static const char *
+describe_style (QsConfigStyle style)
+{
+  if (style == QS_CONFIG_STYLE_UPSTREAM)
+    return "upstream style: per-layer group size and SVD in modules_quant_config, "
+           "which released SDNQ (0.2.x) reads";
+
+  return "script style: per-layer group size and SVD in modules_group_size_dict and "
+         "modules_svd_dict, which only the CalamitousFelicitousness fork of SDNQ reads; "
+         "released SDNQ ignores them, use --config-style upstream for it";
+}
+
+/* Derives the summary, auto-config and configs from @result and prints or
+ * writes them. Returns FALSE with @error when a file cannot be written. */
+static gboolean
+derive_outputs (QsAnalysisResult         *result,
+                const AnalyzeOptions     *options,
+                const QsSummaryOptions   *summary_options,
+                QsConfigStyle             style,
+                const char               *stem_path,
+                GError                  **error)
+{
+  g_autoptr(QsSummary) summary = qs_summary_new_full (result, summary_options);
+  gboolean color = qs_cli_use_color (STDOUT_FILENO);
+  g_autofree char *config_path = NULL;
+
+  if (summary_options->auto_config)
+    {
+      config_path = options->pipeline_config_output != NULL
+                    ? g_strdup (options->pipeline_config_output)
+                    : path_with_suffix (stem_path, "_pipeline_config.json");
+      if (!write_pipeline_config (summary, style, config_path, error))
+        return FALSE;
+    }
+
+  if (!options->quiet)
+    {
+      qs_cli_print_summary (result, summary, color);
+      qs_cli_print_snippets (summary, style, color);
+      printf ("\nConfigs in %s.\n", describe_style (style));
+      if (config_path != NULL)
+        printf ("Wrote the pipeline config to %s\n", config_path);
+      fflush (stdout);
+    }
 
   return TRUE;
 }
@@ -324,9 +437,9 @@ qs_cli_analyze (int    argc,
                                         "--components", NULL };
   AnalyzeOptions options = {
     .svd_steps = QS_DEFAULT_SVD_STEPS,
-    .skip_threshold = QS_DEFAULT_SKIP_THRESHOLD,
-    .promote_threshold = QS_DEFAULT_PROMOTE_THRESHOLD,
-    .top_n = QS_DEFAULT_TOP_N,
+    .skip_threshold = NAN,
+    .promote_threshold = NAN,
+    .top_n = -1,
   };
   const GOptionEntry entries[] = {
     { "model-id", 0, 0, G_OPTION_ARG_STRING, &options.model_id,
@@ -344,7 +457,8 @@ qs_cli_analyze (int    argc,
       "SDNQ weight dtypes to test, one or more; the first is the primary dtype "
       "(default: uint4 uint6 uint8 int8)", "DTYPE…" },
     { "group-size", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.group_sizes,
-      "Group sizes in elements, one or more: 0 automatic, -1 row-wise (default: 0)", "N…" },
+      "Group sizes in elements, one or more: 0 automatic, -1 row-wise (default: 0); with "
+      "several, the summary compares group sizes of the primary dtype", "N…" },
     { "svd-rank", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.svd_ranks,
       "Ranks of the SVD low-rank branch, one or more (default: 32)", "RANK…" },
     { "svd-steps", 0, 0, G_OPTION_ARG_INT, &options.svd_steps,
@@ -362,6 +476,19 @@ qs_cli_analyze (int    argc,
       "(default: quant_sensitivity_report.csv)", "FILE" },
     { "top-n", 0, 0, G_OPTION_ARG_INT, &options.top_n,
       "Number of most sensitive layers to list (default: 30)", "N" },
+    { "auto-config", 0, 0, G_OPTION_ARG_NONE, &options.auto_config,
+      "Pick the cheapest dtype × group size × SVD combination per layer whose NMSE is at or "
+      "under the promote threshold, and write the pipeline config", NULL },
+    { "pipeline-config-output", 0, 0, G_OPTION_ARG_FILENAME, &options.pipeline_config_output,
+      "Pipeline-config JSON written with --auto-config "
+      "(default: <output-stem>_pipeline_config.json)", "FILE" },
+    { "config-style", 0, 0, G_OPTION_ARG_STRING, &options.config_style,
+      "Form of per-layer group size and SVD in configs: script (modules_group_size_dict and "
+      "modules_svd_dict, read by the SDNQ fork of the analysis scripts) or upstream "
+      "(modules_quant_config, read by released SDNQ 0.2.x) (default: script)", "STYLE" },
+    { "from", 0, 0, G_OPTION_ARG_FILENAME, &options.from,
+      "Re-derive the summary, auto-config and configs from a saved analysis JSON with new "
+      "thresholds or top-N, without recomputing", "ANALYSIS.json" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &options.seed,
       "Seed of the randomized SVD start (default: 0)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads,
@@ -385,10 +512,13 @@ qs_cli_analyze (int    argc,
   g_autoptr(QsAnalysisSettings) settings = NULL;
   g_autoptr(QsModel) model = NULL;
   g_autoptr(QsBackend) backend = NULL;
-  g_autoptr(QsSummary) summary = NULL;
+  g_autoptr(QsAnalysisResult) loaded = NULL;
   g_auto(GStrv) args = NULL;
   g_autofree char *dtype_names = NULL;
   g_autofree char *description = NULL;
+  QsSummaryOptions summary_options = { 0 };
+  QsConfigStyle style = QS_CONFIG_STYLE_SCRIPT;
+  QsAnalysisResult *result = NULL;
   const char *source;
   const char *output;
   AnalyzeRun run = { 0 };
@@ -406,7 +536,7 @@ qs_cli_analyze (int    argc,
     "\n"
     "Dtypes: %s\n", dtype_names);
 
-  context = g_option_context_new ("[MODEL] - measure quantization sensitivity per layer");
+  context = g_option_context_new ("- measure quantization sensitivity per layer");
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context, description);
 
@@ -415,6 +545,14 @@ qs_cli_analyze (int    argc,
     {
       fprintf (stderr, "quantscope-cli analyze: %s\n"
                "Run “quantscope-cli analyze --help” for the options.\n", error->message);
+      analyze_options_clear (&options);
+      return QS_CLI_EXIT_USAGE;
+    }
+
+  if (options.config_style != NULL && !qs_config_style_from_string (options.config_style, &style))
+    {
+      fprintf (stderr, "quantscope-cli analyze: Invalid --config-style “%s”: expected script "
+               "or upstream\n", options.config_style);
       analyze_options_clear (&options);
       return QS_CLI_EXIT_USAGE;
     }
@@ -431,6 +569,63 @@ qs_cli_analyze (int    argc,
         }
       source = options.positional[0];
     }
+
+  if (options.from != NULL)
+    {
+      const QsAnalysisSettings *saved;
+
+      if (source != NULL)
+        {
+          fprintf (stderr, "quantscope-cli analyze: --from reads a saved analysis instead of "
+                   "a model; give one or the other\n");
+          analyze_options_clear (&options);
+          return QS_CLI_EXIT_USAGE;
+        }
+
+      loaded = qs_analysis_result_load (options.from, &error);
+      if (loaded == NULL)
+        {
+          fprintf (stderr, "quantscope-cli analyze: %s\n", error->message);
+          analyze_options_clear (&options);
+          return QS_CLI_EXIT_FAILURE;
+        }
+
+      saved = qs_analysis_result_get_settings (loaded);
+      summary_options.skip_threshold = isnan (options.skip_threshold)
+                                       ? saved->skip_threshold : options.skip_threshold;
+      summary_options.promote_threshold = isnan (options.promote_threshold)
+                                          ? saved->promote_threshold : options.promote_threshold;
+      summary_options.top_n = options.top_n < 0 ? saved->top_n : (guint) options.top_n;
+      summary_options.auto_config = options.auto_config;
+
+      if (!(summary_options.skip_threshold > 0) || !(summary_options.promote_threshold > 0)
+          || summary_options.promote_threshold > summary_options.skip_threshold)
+        {
+          fprintf (stderr, "quantscope-cli analyze: Invalid thresholds: both must be positive "
+                   "and the promote threshold at most the skip threshold\n");
+          analyze_options_clear (&options);
+          return QS_CLI_EXIT_USAGE;
+        }
+
+      if (options.output != NULL
+          && !write_outputs (loaded, options.output, FALSE, options.quiet, &error))
+        {
+          fprintf (stderr, "quantscope-cli analyze: %s\n", error->message);
+          analyze_options_clear (&options);
+          return QS_CLI_EXIT_FAILURE;
+        }
+
+      if (!derive_outputs (loaded, &options, &summary_options, style,
+                           options.output != NULL ? options.output : options.from, &error))
+        {
+          fprintf (stderr, "quantscope-cli analyze: %s\n", error->message);
+          status = QS_CLI_EXIT_FAILURE;
+        }
+
+      analyze_options_clear (&options);
+      return status;
+    }
+
   if (source == NULL)
     {
       fprintf (stderr, "quantscope-cli analyze: no model given; pass a path or a Hugging "
@@ -439,6 +634,13 @@ qs_cli_analyze (int    argc,
       return QS_CLI_EXIT_USAGE;
     }
 
+  if (isnan (options.skip_threshold))
+    options.skip_threshold = QS_DEFAULT_SKIP_THRESHOLD;
+  if (isnan (options.promote_threshold))
+    options.promote_threshold = QS_DEFAULT_PROMOTE_THRESHOLD;
+  if (options.top_n < 0)
+    options.top_n = QS_DEFAULT_TOP_N;
+
   settings = build_settings (&options, &error);
   if (settings == NULL)
     {
@@ -446,6 +648,11 @@ qs_cli_analyze (int    argc,
       analyze_options_clear (&options);
       return QS_CLI_EXIT_USAGE;
     }
+
+  summary_options.skip_threshold = settings->skip_threshold;
+  summary_options.promote_threshold = settings->promote_threshold;
+  summary_options.top_n = settings->top_n;
+  summary_options.auto_config = options.auto_config;
 
   model = qs_model_open (source, options.cache_dir, &error);
   if (model == NULL)
@@ -475,49 +682,42 @@ qs_cli_analyze (int    argc,
   g_source_remove (sigterm_id);
   qs_cli_progress_clear (run.progress);
 
-  if (run.result == NULL)
+  result = run.result;
+  if (result == NULL)
     {
       QsAnalysisResult *partial = qs_analysis_job_get_result (run.job);
 
       if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           && qs_analysis_result_get_n_layers (partial) > 0)
         {
-          g_autoptr(GError) write_error = NULL;
-
           /* Keep what finished: a partial analysis is still worth reading. */
           fprintf (stderr, "quantscope-cli analyze: cancelled after %u of %u layers; "
                    "writing the partial result\n",
                    qs_analysis_result_get_n_layers (partial),
                    qs_analysis_result_get_n_layers_planned (partial));
-          if (!write_outputs (partial, output, options.quiet, &write_error))
-            fprintf (stderr, "quantscope-cli analyze: %s\n", write_error->message);
+          result = partial;
           status = QS_CLI_EXIT_CANCELLED;
         }
       else if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           fprintf (stderr, "quantscope-cli analyze: cancelled before any layer finished\n");
           status = QS_CLI_EXIT_CANCELLED;
+          goto out;
         }
       else
         {
           fprintf (stderr, "quantscope-cli analyze: %s\n", run.error->message);
           status = QS_CLI_EXIT_FAILURE;
+          goto out;
         }
-      goto out;
     }
 
-  if (!write_outputs (run.result, output, options.quiet, &error))
+  if (!write_outputs (result, output, TRUE, options.quiet, &error)
+      || !derive_outputs (result, &options, &summary_options, style, output, &error))
     {
       fprintf (stderr, "quantscope-cli analyze: %s\n", error->message);
       status = QS_CLI_EXIT_FAILURE;
       goto out;
-    }
-
-  if (!options.quiet)
-    {
-      summary = qs_summary_new (run.result, settings->skip_threshold,
-                                settings->promote_threshold, settings->top_n);
-      qs_cli_print_summary (run.result, summary, qs_cli_use_color (STDOUT_FILENO));
     }
 
 out:

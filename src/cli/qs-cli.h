@@ -20,6 +20,14 @@ G_BEGIN_DECLS
 
 int       qs_cli_analyze            (int    argc,
                                      char **argv);
+int       qs_cli_quantize           (int    argc,
+                                     char **argv);
+int       qs_cli_inspect            (int    argc,
+                                     char **argv);
+int       qs_cli_compare_images     (int    argc,
+                                     char **argv);
+int       qs_cli_devices            (int    argc,
+                                     char **argv);
 
 /* Rewrites "--opt a b c" into "--opt=a --opt=b --opt=c" for the options in
  * @multi, which take one or more values as argparse's nargs="+" does. A
@@ -52,6 +60,11 @@ void           qs_cli_progress_free   (QsCliProgress *self);
 /* Prints the summary: counts, NMSE statistics and the top-N table. */
 void      qs_cli_print_summary      (QsAnalysisResult *result,
                                      const QsSummary  *summary,
+                                     gboolean          color);
+
+/* Prints the SDNQConfig snippet of every component. */
+void      qs_cli_print_snippets     (const QsSummary  *summary,
+                                     QsConfigStyle     style,
                                      gboolean          color);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QsCliProgress, qs_cli_progress_free)

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "qs-analysis.h"
+#include "qs-sdnq-config.h"
 
 G_BEGIN_DECLS
 
@@ -32,31 +33,165 @@ typedef enum
 const char *qs_verdict_to_string (QsVerdict verdict);
 
 /**
- * QsLayerSummary:
- * @layer: the layer
- * @verdict: its classification
- * @promote_to: (nullable): for PROMOTE, the dtype it is promoted to
- * @nmse: (array length=n_columns): the NMSE of each column of the
- *   summary (one per dtype), NAN where the format was not evaluated
- * @primary_nmse: the NMSE of the primary column
+ * QsSummaryAxis:
+ * @QS_SUMMARY_AXIS_DTYPE: the columns are the tested dtypes (one group size)
+ * @QS_SUMMARY_AXIS_GROUP_SIZE: the columns are the tested group sizes of
+ *   the primary dtype (more than one group size was requested)
+ */
+typedef enum
+{
+  QS_SUMMARY_AXIS_DTYPE,
+  QS_SUMMARY_AXIS_GROUP_SIZE,
+} QsSummaryAxis;
+
+/**
+ * QsSvdComparison:
+ * @rank: the requested SVD rank
+ * @raw_nmse: the primary dtype's raw NMSE at the first group size
+ * @svd_nmse: the same format with the SVD branch at @rank
+ * @improvement: @raw_nmse / @svd_nmse (INF when @svd_nmse is 0, NAN when
+ *   either is missing or infinite)
+ * @raw_verdict: the layer's verdict from the raw rows
+ * @svd_verdict: the verdict the same rules give on the SVD rows at @rank
+ * @rescued: SVD moves the layer from PROMOTE or SKIP to OK
+ *
+ * Raw against SVD for one layer at one rank.
  */
 typedef struct
 {
-  QsLayerResult *layer;
-  QsVerdict      verdict;
-  const char    *promote_to;
-  double        *nmse;
-  double         primary_nmse;
+  guint     rank;
+  double    raw_nmse;
+  double    svd_nmse;
+  double    improvement;
+  QsVerdict raw_verdict;
+  QsVerdict svd_verdict;
+  gboolean  rescued;
+} QsSvdComparison;
+
+/**
+ * QsAutoChoice:
+ * @skip: no combination reaches the promote threshold; the layer stays
+ *   unquantized and is costed at FP16
+ * @dtype: (nullable): the chosen dtype (canonical name), %NULL for SKIP
+ * @requested_group_size: the requested group size of the chosen format
+ * @group_size: the group size SDNQ uses for it, -1 for row-wise
+ * @svd_rank: the chosen SVD rank, 0 for none
+ * @nmse: the chosen format's NMSE (the best NMSE seen for SKIP)
+ * @bytes: the chosen format's size by the cost model
+ * @fp16_bytes: the layer's size in FP16
+ * @uniform_bytes: the size of the uniform configuration (primary dtype,
+ *   first group size, no SVD)
+ *
+ * The cheapest passing combination of one layer.
+ */
+typedef struct
+{
+  gboolean    skip;
+  const char *dtype;
+  gint64      requested_group_size;
+  gint64      group_size;
+  guint       svd_rank;
+  double      nmse;
+  guint64     bytes;
+  guint64     fp16_bytes;
+  guint64     uniform_bytes;
+} QsAutoChoice;
+
+/**
+ * QsSizeTotals:
+ * @component: (nullable): the component, or %NULL for the whole model
+ * @fp16_bytes: every analysed layer in FP16
+ * @uniform_bytes: the uniform configuration
+ * @recommended_bytes: the auto-config recommendation
+ * @savings_vs_fp16: the recommendation's saving against FP16, in percent
+ * @savings_vs_uniform: the saving against the uniform configuration, in
+ *   percent (negative when the recommendation is larger)
+ *
+ * Size estimates of the analysed layers. Tensors that are not layers are
+ * not counted.
+ */
+typedef struct
+{
+  char    *component;
+  guint64  fp16_bytes;
+  guint64  uniform_bytes;
+  guint64  recommended_bytes;
+  double   savings_vs_fp16;
+  double   savings_vs_uniform;
+} QsSizeTotals;
+
+/**
+ * QsComponentConfig:
+ * @component: the component (subfolder) name
+ * @config: the SDNQConfig that applies the summary's decisions
+ *
+ * One component's config, for the snippet and the pipeline JSON.
+ */
+typedef struct
+{
+  char         *component;
+  QsSdnqConfig *config;
+} QsComponentConfig;
+
+/**
+ * QsLayerSummary:
+ * @layer: the layer
+ * @verdict: its classification
+ * @promote_to: (nullable): for PROMOTE, the column it is promoted to: a
+ *   dtype name, or in group-size mode the column label ("g32")
+ * @promote_column: the index of that column, or -1
+ * @nmse: (array length=n_columns): the NMSE of each column of the summary,
+ *   NAN where the format was not evaluated
+ * @group_size: (array length=n_columns): the group size each column's
+ *   format really uses on this layer (-1 row-wise or failed)
+ * @primary_nmse: the NMSE of the primary column
+ * @n_svd: the number of SVD comparisons (one per rank)
+ * @svd: (array length=n_svd) (nullable): raw against SVD, when both were
+ *   tested in dtype mode
+ * @auto_choice: the auto-config choice, when the summary has one
+ */
+typedef struct
+{
+  QsLayerResult   *layer;
+  QsVerdict        verdict;
+  const char      *promote_to;
+  int              promote_column;
+  double          *nmse;
+  gint64          *group_size;
+  double           primary_nmse;
+  guint            n_svd;
+  QsSvdComparison *svd;
+  QsAutoChoice     auto_choice;
 } QsLayerSummary;
+
+/**
+ * QsSummaryOptions:
+ * @skip_threshold: NMSE above which a format is unusable
+ * @promote_threshold: NMSE above which the primary column is not good enough
+ * @top_n: how many of the worst layers to list
+ * @auto_config: search the cheapest passing combination per layer
+ */
+typedef struct
+{
+  double   skip_threshold;
+  double   promote_threshold;
+  guint    top_n;
+  gboolean auto_config;
+} QsSummaryOptions;
 
 /**
  * QsSummary:
  * @skip_threshold: the skip threshold used
  * @promote_threshold: the promote threshold used
  * @top_n: the requested length of @top
+ * @axis: what the columns compare
  * @n_columns: the number of comparison columns
- * @columns: (array length=n_columns): the column labels, the dtype names
- *   with the primary first
+ * @columns: (array length=n_columns): the column labels: dtype names with
+ *   the primary first, or in group-size mode "g16", "g32", "auto" (0) and
+ *   "row-wise" (-1)
+ * @column_group_sizes: (array length=n_columns): in group-size mode, the
+ *   requested group size of each column
+ * @primary_dtype: the primary dtype
  * @uses_svd_rows: TRUE when raw formats were not evaluated and the
  *   classification reads the SVD rows at the first rank
  * @classify_svd_rank: the SVD rank read (0 for raw rows)
@@ -73,35 +208,62 @@ typedef struct
  * @nmse_worst: their largest value
  * @layers: (element-type QsLayerSummary): every layer, in analysis order
  * @top: (element-type QsLayerSummary): the @top_n worst layers by primary
- *   NMSE, INF first; unowned pointers into @layers
+ *   NMSE (by the recommended NMSE with auto-config), INF first; unowned
+ *   pointers into @layers
  * @n_skipped_tensors: tensors that were listed but not analysed
+ * @n_components: the number of components the layers come from
+ * @has_svd_comparison: raw and SVD were both tested in dtype mode
+ * @n_svd_ranks: the ranks compared
+ * @svd_ranks: (array length=n_svd_ranks): the ranks compared
+ * @n_svd_rescued: (array length=n_svd_ranks): layers that SVD at each rank
+ *   moves from PROMOTE or SKIP to OK
+ * @has_auto_config: the summary holds auto-config choices and sizes
+ * @n_auto_skip: layers that auto-config leaves unquantized
+ * @component_totals: (element-type QsSizeTotals): sizes per component,
+ *   with auto-config
+ * @total: the sizes over every component, with auto-config
+ * @configs: (element-type QsComponentConfig): one config per component,
+ *   from the auto-config choices when present, otherwise from the verdicts
  *
  * Everything the terminal table, the reports and the app show, derived
  * from an analysis result and thresholds without recomputing any metric.
  */
 typedef struct
 {
-  double      skip_threshold;
-  double      promote_threshold;
-  guint       top_n;
-  guint       n_columns;
-  char      **columns;
-  gboolean    uses_svd_rows;
-  guint       classify_svd_rank;
-  gint64      classify_group_size;
-  guint       n_layers;
-  guint       n_ok;
-  guint       n_promote;
-  guint       n_skip;
-  guint       n_error;
-  guint       n_finite;
-  guint       n_infinite;
-  double      nmse_mean;
-  double      nmse_median;
-  double      nmse_worst;
-  GPtrArray  *layers;
-  GPtrArray  *top;
-  guint       n_skipped_tensors;
+  double         skip_threshold;
+  double         promote_threshold;
+  guint          top_n;
+  QsSummaryAxis  axis;
+  guint          n_columns;
+  char         **columns;
+  gint64        *column_group_sizes;
+  char          *primary_dtype;
+  gboolean       uses_svd_rows;
+  guint          classify_svd_rank;
+  gint64         classify_group_size;
+  guint          n_layers;
+  guint          n_ok;
+  guint          n_promote;
+  guint          n_skip;
+  guint          n_error;
+  guint          n_finite;
+  guint          n_infinite;
+  double         nmse_mean;
+  double         nmse_median;
+  double         nmse_worst;
+  GPtrArray     *layers;
+  GPtrArray     *top;
+  guint          n_skipped_tensors;
+  guint          n_components;
+  gboolean       has_svd_comparison;
+  guint          n_svd_ranks;
+  guint         *svd_ranks;
+  guint         *n_svd_rescued;
+  gboolean       has_auto_config;
+  guint          n_auto_skip;
+  GPtrArray     *component_totals;
+  QsSizeTotals   total;
+  GPtrArray     *configs;
 } QsSummary;
 
 /**
@@ -125,6 +287,58 @@ QsSummary  *qs_summary_new               (QsAnalysisResult     *result,
                                           double                promote_threshold,
                                           guint                 top_n);
 void        qs_summary_free              (QsSummary            *self);
+
+/**
+ * qs_summary_new_full:
+ *
+ * Like qs_summary_new(), with auto-config when @options asks for it. In
+ * group-size mode (more than one group size in the settings) the columns
+ * are the primary dtype's group sizes and a layer is PROMOTE to the first
+ * group size that reaches the promote threshold.
+ *
+ * Returns: (transfer full): the summary
+ */
+QsSummary  *qs_summary_new_full          (QsAnalysisResult       *result,
+                                          const QsSummaryOptions *options);
+
+/**
+ * qs_summary_build_pipeline_config:
+ * @style: how per-layer group size and SVD are written
+ *
+ * Returns: (transfer full): a JSON object from component to its SDNQConfig
+ *   keyword arguments, the analysis script's pipeline-config shape
+ */
+JsonNode   *qs_summary_build_pipeline_config (const QsSummary    *self,
+                                              QsConfigStyle       style);
+
+/**
+ * qs_format_cost_bytes:
+ * @dtype: the weight dtype
+ * @shape: the layer shape
+ * @ndim: its dimensions
+ * @group_size: the resolved group size, -1 for row-wise, -2 tensor-wise
+ * @svd_rank: the SVD rank, 0 for none
+ *
+ * Estimates a quantized layer's size as the analysis script's cost model
+ * does: numel·bits/8 for the codes, ceil(numel / group_size)·2 for FP16
+ * scales (out_features·2 row-wise and tensor-wise), as much again for the
+ * zero points of unsigned dtypes, and (out·rank + rank·in)·2 for the SVD
+ * factors, where in is the product of every dimension after the first.
+ *
+ * Returns: the size in bytes, rounded up
+ */
+guint64     qs_format_cost_bytes         (const QsDtype        *dtype,
+                                          const gint64         *shape,
+                                          guint                 ndim,
+                                          gint64                group_size,
+                                          guint                 svd_rank);
+
+/**
+ * qs_format_group_size_label:
+ *
+ * Returns: (transfer full): "g32" for 32, "auto" for 0, "row-wise" for -1
+ */
+char       *qs_format_group_size_label   (gint64                group_size);
 
 /**
  * qs_layer_summary_format_verdict:
