@@ -17,7 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 build_deps="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-glib-dev
-  libopenblas-dev liblapacke-dev libsmartcols-dev"
+  libopenblas-dev liblapacke-dev libsmartcols-dev libgdk-pixbuf-2.0-dev"
 # The tests compare against a PyTorch implementation of SDNQ's rules.
 test_deps="python3 python3-numpy python3-torch"
 

@@ -22,7 +22,19 @@ print_usage (FILE *stream)
            "Measures how well each layer of a model takes SDNQ quantization formats.\n"
            "\n"
            "Commands:\n"
-           "  analyze     measure the quantization error of every layer and format\n"
+           "  analyze          measure the quantization error of every layer and format\n"
+#ifdef QS_CLI_HAVE_QUANTIZE
+           "  quantize         write an SDNQ-quantized copy of a model\n"
+#endif
+#ifdef QS_CLI_HAVE_INSPECT
+           "  inspect          list a model's components, tensors and SDNQ layers\n"
+#endif
+#ifdef QS_CLI_HAVE_COMPARE_IMAGES
+           "  compare-images   measure PSNR and SSIM between two images or folders\n"
+#endif
+#ifdef QS_CLI_HAVE_DEVICES
+           "  devices          list the compute devices\n"
+#endif
            "\n"
            "Options:\n"
            "  --help      show this help, or a command's help with COMMAND --help\n"
@@ -60,6 +72,22 @@ main (int    argc,
 
   if (strcmp (argv[1], "analyze") == 0)
     return qs_cli_analyze (argc - 1, argv + 1);
+#ifdef QS_CLI_HAVE_QUANTIZE
+  if (strcmp (argv[1], "quantize") == 0)
+    return qs_cli_quantize (argc - 1, argv + 1);
+#endif
+#ifdef QS_CLI_HAVE_INSPECT
+  if (strcmp (argv[1], "inspect") == 0)
+    return qs_cli_inspect (argc - 1, argv + 1);
+#endif
+#ifdef QS_CLI_HAVE_COMPARE_IMAGES
+  if (strcmp (argv[1], "compare-images") == 0)
+    return qs_cli_compare_images (argc - 1, argv + 1);
+#endif
+#ifdef QS_CLI_HAVE_DEVICES
+  if (strcmp (argv[1], "devices") == 0)
+    return qs_cli_devices (argc - 1, argv + 1);
+#endif
 
   fprintf (stderr, "quantscope-cli: unknown command “%s”\n\n", argv[1]);
   print_usage (stderr);
