@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -281,6 +282,151 @@ test_unreadable_file (void)
   remove_tree (tmp);
 }
 
+/* Returns the number after "label " in @text, e.g. "OK 54". */
+static int
+count_after (const char *text,
+             const char *label)
+{
+  const char *p = strstr (text, label);
+
+  g_assert_nonnull (p);
+
+  return atoi (p + strlen (label));
+}
+
+static void
+test_auto_config_pipeline_json (void)
+{
+  g_autofree char *tmp = make_tmp_dir ();
+  g_autofree char *csv = g_build_filename (tmp, "run.csv", NULL);
+  g_autofree char *config = g_build_filename (tmp, "run_pipeline_config.json", NULL);
+  g_autofree char *upstream = g_build_filename (tmp, "upstream.json", NULL);
+  g_autofree char *model = g_build_filename (g_getenv ("QS_TEST_DATA"), "demo", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (&run, "analyze", model, "--output", csv, "--auto-config", "--svd-steps", "2",
+             "--dtypes", "uint4", "uint8", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "Auto-config"));
+    g_assert_nonnull (strstr (run.out, "Estimated size of the analysed layers"));
+    g_assert_nonnull (strstr (run.out, "SDNQConfig("));
+    g_assert_nonnull (strstr (run.out, "script style"));
+    g_assert_nonnull (strstr (run.out, "SVD rank 32 against raw"));
+  }
+
+  g_assert_true (g_file_get_contents (config, &text, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, "\"text_encoder\""));
+  g_assert_nonnull (strstr (text, "\"vae_decoder\""));
+  g_assert_nonnull (strstr (text, "\"modules_group_size_dict\""));
+  g_assert_nonnull (strstr (text, "\"modules_svd_dict\""));
+  g_clear_pointer (&text, g_free);
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (&run, "analyze", model, "--output", csv, "--auto-config", "--svd-steps", "2",
+             "--dtypes", "uint4", "uint8", "--config-style", "upstream",
+             "--pipeline-config-output", upstream, "--quiet", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+
+  g_assert_true (g_file_get_contents (upstream, &text, NULL, &error));
+  g_assert_nonnull (strstr (text, "\"modules_quant_config\""));
+  g_assert_null (strstr (text, "\"modules_group_size_dict\""));
+  g_assert_null (strstr (text, "\"modules_svd_dict\""));
+
+  remove_tree (tmp);
+}
+
+static void
+test_from_rederives_with_new_thresholds (void)
+{
+  g_autofree char *tmp = make_tmp_dir ();
+  g_autofree char *csv = g_build_filename (tmp, "first.csv", NULL);
+  g_autofree char *json = g_build_filename (tmp, "first.json", NULL);
+  g_autofree char *config = g_build_filename (tmp, "first_pipeline_config.json", NULL);
+  g_autofree char *model = demo_path ("text_encoder");
+  int ok_default;
+  int ok_strict;
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (&run, "analyze", model, "--output", csv, "--no-svd", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    ok_default = count_after (run.out, "OK ");
+    g_assert_cmpint (ok_default, ==, 15);
+  }
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* A stricter promote threshold moves layers from OK to PROMOTE. */
+    run_cli (&run, "analyze", "--from", json, "--promote-threshold", "0.005",
+             "--auto-config", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    ok_strict = count_after (run.out, "OK ");
+    g_assert_cmpint (ok_strict, <, ok_default);
+    g_assert_cmpint (count_after (run.out, "PROMOTE "), ==, ok_default - ok_strict);
+    g_assert_nonnull (strstr (run.out, "promote ≤ 0.005"));
+    g_assert_true (g_file_test (config, G_FILE_TEST_IS_REGULAR));
+  }
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (&run, "analyze", "--from", json, model, NULL);
+    g_assert_cmpint (run.status, ==, 2);
+  }
+
+  {
+    g_auto(CliRun) run = { 0 };
+    g_autofree char *missing = g_build_filename (tmp, "missing.json", NULL);
+
+    run_cli (&run, "analyze", "--from", missing, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.err, missing));
+  }
+
+  remove_tree (tmp);
+}
+
+static void
+test_group_size_mode_columns (void)
+{
+  g_autofree char *tmp = make_tmp_dir ();
+  g_autofree char *csv = g_build_filename (tmp, "groups.csv", NULL);
+  g_autofree char *model = demo_path ("text_encoder");
+  g_auto(CliRun) run = { 0 };
+
+  run_cli (&run, "analyze", model, "--output", csv, "--dtypes", "uint4", "--group-size", "32",
+           "64", "-1", "--no-svd", "--top-n", "3", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "NMSE of uint4 by group size"));
+  g_assert_nonnull (strstr (run.out, "g32"));
+  g_assert_nonnull (strstr (run.out, "g64"));
+  g_assert_nonnull (strstr (run.out, "row-wise"));
+  g_assert_null (strstr (run.out, "against raw"));
+
+  remove_tree (tmp);
+}
+
+static void
+test_invalid_config_style (void)
+{
+  g_autofree char *model = demo_path ("text_encoder");
+  g_auto(CliRun) run = { 0 };
+
+  run_cli (&run, "analyze", model, "--config-style", "fancy", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "fancy"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -301,6 +447,10 @@ main (int    argc,
   g_test_add_func ("/qs/cli/analyze/unknown-hub-id", test_unknown_hub_id_lists_folders);
   g_test_add_func ("/qs/cli/analyze/usage-errors", test_usage_errors);
   g_test_add_func ("/qs/cli/analyze/unreadable-file", test_unreadable_file);
+  g_test_add_func ("/qs/cli/analyze/auto-config-pipeline-json", test_auto_config_pipeline_json);
+  g_test_add_func ("/qs/cli/analyze/from-new-thresholds", test_from_rederives_with_new_thresholds);
+  g_test_add_func ("/qs/cli/analyze/group-size-mode", test_group_size_mode_columns);
+  g_test_add_func ("/qs/cli/analyze/invalid-config-style", test_invalid_config_style);
 
   return g_test_run ();
 }
