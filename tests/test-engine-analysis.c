@@ -365,6 +365,7 @@ test_job_skips_metadata_and_small_layers (void)
     small[i] = sinf (i * 0.5f);
 
   qs_test_safetensors_add_f32 (st, "big.weight", "[64, 64]", big, 64 * 64);
+  qs_test_safetensors_add_f32 (st, "odd.weight", "[32, 97]", big, 32 * 97);
   qs_test_safetensors_add_f32 (st, "small.weight", "[32, 4]", small, 32 * 4);
   qs_test_safetensors_add_f32 (st, "scaled_fp8", "[]", &scalar, 1);
   qs_test_safetensors_add (st, "empty.weight", "F32", "[4, 0]", NULL, 0);
@@ -378,8 +379,20 @@ test_job_skips_metadata_and_small_layers (void)
   run_job (job, NULL, &run);
   g_assert_no_error (run.error);
 
-  g_assert_cmpuint (qs_analysis_result_get_n_layers (run.result), ==, 1);
+  g_assert_cmpuint (qs_analysis_result_get_n_layers (run.result), ==, 2);
   g_assert_cmpstr (qs_analysis_result_get_layer (run.result, 0)->name, ==, "big.weight");
+  g_assert_false (g_strv_contains ((const char * const *) qs_analysis_result_get_layer (run.result, 0)->flags,
+                                   "kernel-unfriendly-width"));
+
+  /* A width of 97 is legal but not a multiple of 16: flagged, not refused. */
+  g_assert_cmpstr (qs_analysis_result_get_layer (run.result, 1)->name, ==, "odd.weight");
+  g_assert_true (g_strv_contains ((const char * const *) qs_analysis_result_get_layer (run.result, 1)->flags,
+                                  "kernel-unfriendly-width"));
+  {
+    g_autoptr(QsSummary) summary = qs_summary_new (run.result, 0.1, 0.01, 30);
+
+    g_assert_cmpuint (summary->n_kernel_unfriendly, ==, 1);
+  }
 
   skipped = qs_analysis_result_get_skipped (run.result);
   g_assert_cmpuint (skipped->len, ==, 4);

@@ -333,6 +333,12 @@ qs_cli_print_summary (QsAnalysisResult *result,
   if (summary->n_columns > 0)
     printf ("NMSE of %s (%s): mean %s, median %s, worst %s, INF %u\n",
             summary->columns[0], rows, mean, median, worst, summary->n_infinite);
+  if (summary->n_kernel_unfriendly > 0)
+    printf ("%u layers have a width that is not a multiple of 16; int8 and fp8 matmul "
+            "kernels run them on slow paths\n", summary->n_kernel_unfriendly);
+  if (summary->n_constant_groups > 0)
+    printf ("%u layers have constant quantization groups (all values equal); they "
+            "reconstruct exactly\n", summary->n_constant_groups);
 
   if (summary->top->len > 0)
     {

@@ -374,6 +374,7 @@ analyse_layer (QsAnalysisJob      *self,
       return g_steal_pointer (&layer);
     }
 
+  qs_tensor_release_pages (tensor);
   round_to_load_dtype (data, tensor->numel, self->settings->load_dtype);
   qs_weight_stats_compute (&layer->stats, data, tensor->numel);
 

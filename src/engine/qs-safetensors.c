@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <string.h>
 
 #include <gio/gio.h>
@@ -1090,4 +1093,30 @@ qs_tensor_decode_rows (const QsTensorInfo  *tensor,
     }
 
   return TRUE;
+}
+
+void
+qs_tensor_release_pages (const QsTensorInfo *tensor)
+{
+  QsSafetensorsFile *self;
+  guintptr page_size;
+  guintptr begin;
+  guintptr end;
+
+  g_return_if_fail (tensor != NULL);
+
+  self = tensor->file;
+  if (self == NULL || self->contents == NULL || tensor->data_end <= tensor->data_begin)
+    return;
+
+  page_size = (guintptr) sysconf (_SC_PAGESIZE);
+  begin = (guintptr) qs_safetensors_file_get_data (self, tensor);
+  end = begin + (tensor->data_end - tensor->data_begin);
+
+  /* Only whole pages inside the tensor: a neighbouring tensor's bytes on a
+   * shared page may still be needed. */
+  begin = (begin + page_size - 1) & ~(page_size - 1);
+  end &= ~(page_size - 1);
+  if (end > begin)
+    posix_madvise ((void *) begin, end - begin, POSIX_MADV_DONTNEED);
 }

@@ -145,6 +145,17 @@ gboolean  qs_tensor_decode_rows (const QsTensorInfo *tensor,
                                  float              *out,
                                  GError            **error);
 
+/**
+ * qs_tensor_release_pages:
+ * @tensor: a tensor whose data was decoded
+ *
+ * Tells the kernel that the mapped pages of @tensor are no longer needed,
+ * so that analysing a large model one layer at a time does not keep every
+ * layer's file pages resident. The data stays readable: a later access
+ * reads it from the page cache or the file again.
+ */
+void      qs_tensor_release_pages (const QsTensorInfo *tensor);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QsSafetensorsFile, qs_safetensors_file_unref)
 
 G_END_DECLS

@@ -693,6 +693,13 @@ qs_summary_new_full (QsAnalysisResult       *result,
 
       g_ptr_array_add (self->layers, summary);
 
+      if (layer->flags != NULL && g_strv_contains ((const char * const *) layer->flags,
+                                                   "kernel-unfriendly-width"))
+        self->n_kernel_unfriendly++;
+      if (layer->flags != NULL && g_strv_contains ((const char * const *) layer->flags,
+                                                   "constant-groups"))
+        self->n_constant_groups++;
+
       self->n_layers++;
       switch (summary->verdict)
         {

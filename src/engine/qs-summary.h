@@ -224,6 +224,10 @@ typedef struct
  * @total: the sizes over every component, with auto-config
  * @configs: (element-type QsComponentConfig): one config per component,
  *   from the auto-config choices when present, otherwise from the verdicts
+ * @n_kernel_unfriendly: layers flagged "kernel-unfriendly-width": a
+ *   dimension that is not a multiple of 16, which int8 and fp8 matmul
+ *   kernels handle on slow paths
+ * @n_constant_groups: layers with at least one constant quantization group
  *
  * Everything the terminal table, the reports and the app show, derived
  * from an analysis result and thresholds without recomputing any metric.
@@ -264,6 +268,8 @@ typedef struct
   GPtrArray     *component_totals;
   QsSizeTotals   total;
   GPtrArray     *configs;
+  guint          n_kernel_unfriendly;
+  guint          n_constant_groups;
 } QsSummary;
 
 /**
