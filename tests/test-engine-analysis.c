@@ -216,6 +216,11 @@ test_job_demo_text_encoder (void)
   layer = qs_analysis_result_get_layer (run.result, 0);
   g_assert_cmpstr (layer->component, ==, "text_encoder");
   g_assert_cmpstr (layer->name, ==, "lm_head.weight");
+  /* SDNQ keeps lm_head unquantized by default; the analysis measures it
+   * and flags it. */
+  g_assert_true (g_strv_contains ((const char * const *) layer->flags, "sdnq-default-skip"));
+  g_assert_false (g_strv_contains ((const char * const *) qs_analysis_result_get_layer (run.result, 1)->flags,
+                                   "sdnq-default-skip"));
   g_assert_cmpstr (layer->layer_class, ==, "Linear");
   g_assert_cmpuint (layer->n_formats, ==, 4);
   g_assert_cmpstr (layer->formats[0].dtype, ==, "uint4");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <glib/gi18n.h>
 #include <libsmartcols/libsmartcols.h>
 
 #include "qs-cli.h"
@@ -334,11 +335,24 @@ qs_cli_print_summary (QsAnalysisResult *result,
     printf ("NMSE of %s (%s): mean %s, median %s, worst %s, INF %u\n",
             summary->columns[0], rows, mean, median, worst, summary->n_infinite);
   if (summary->n_kernel_unfriendly > 0)
-    printf ("%u layers have a width that is not a multiple of 16; int8 and fp8 matmul "
-            "kernels run them on slow paths\n", summary->n_kernel_unfriendly);
+    printf (ngettext ("%u layer has a width that is not a multiple of 16; int8 and fp8 "
+                      "matmul kernels run it on slow paths\n",
+                      "%u layers have a width that is not a multiple of 16; int8 and fp8 "
+                      "matmul kernels run them on slow paths\n", summary->n_kernel_unfriendly),
+            summary->n_kernel_unfriendly);
+  if (summary->n_sdnq_default_skip > 0)
+    printf (ngettext ("%u layer matches SDNQ's default skip keys (embedders, proj_in/proj_out, "
+                      "final layers, lm_head) and stays unquantized unless add_skip_keys is off\n",
+                      "%u layers match SDNQ's default skip keys (embedders, proj_in/proj_out, "
+                      "final layers, lm_head) and stay unquantized unless add_skip_keys is off\n",
+                      summary->n_sdnq_default_skip),
+            summary->n_sdnq_default_skip);
   if (summary->n_constant_groups > 0)
-    printf ("%u layers have constant quantization groups (all values equal); they "
-            "reconstruct exactly\n", summary->n_constant_groups);
+    printf (ngettext ("%u layer has constant quantization groups (all values equal), which "
+                      "reconstruct exactly\n",
+                      "%u layers have constant quantization groups (all values equal), which "
+                      "reconstruct exactly\n", summary->n_constant_groups),
+            summary->n_constant_groups);
 
   if (summary->top->len > 0)
     {

@@ -11,6 +11,7 @@
 #include "qs-analysis.h"
 #include "qs-error.h"
 #include "qs-float.h"
+#include "qs-sdnq-config.h"
 
 typedef struct
 {
@@ -286,6 +287,30 @@ schedule_dispatch_locked (QsAnalysisJob *self)
   g_source_attach (self->dispatch_source, self->context);
 }
 
+/* SDNQ's common_skip_keys: with add_skip_keys on (its default when
+ * quantizing), layers that match one of these stay unquantized for model
+ * classes without a list of their own. The analysis script measures them
+ * anyway, so they are flagged rather than skipped. */
+static const char * const sdnq_common_skip_keys[] = {
+  ".time_embed", ".context_embedder", ".condition_embedder", ".x_embedder", ".t_embedder",
+  ".y_embedder", ".proj_in", ".emb_in", ".txt_in", ".img_in", ".vid_in", ".proj_out",
+  ".norm_out", ".emb_out", ".txt_out", ".img_out", ".vid_out", ".final_layer",
+  "multi_modal_projector", "time_text_embed", "patch_embedding", "patch_embed", "patch_emb",
+  "lm_head", "wte", NULL
+};
+
+static gboolean
+matches_sdnq_skip_key (const char *name)
+{
+  for (guint i = 0; sdnq_common_skip_keys[i] != NULL; i++)
+    {
+      if (qs_sdnq_pattern_matches (sdnq_common_skip_keys[i], name))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static void
 add_flags (QsLayerResult *layer)
 {
@@ -300,6 +325,9 @@ add_flags (QsLayerResult *layer)
    * than padding. This is information, not a verdict. */
   if (layer->kind != QS_LAYER_EMBEDDING && (width % 16 != 0 || layer->shape[0] % 16 != 0))
     g_ptr_array_add (flags, g_strdup ("kernel-unfriendly-width"));
+
+  if (matches_sdnq_skip_key (layer->name))
+    g_ptr_array_add (flags, g_strdup ("sdnq-default-skip"));
 
   for (guint i = 0; i < layer->n_formats; i++)
     {

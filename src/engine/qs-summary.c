@@ -699,6 +699,9 @@ qs_summary_new_full (QsAnalysisResult       *result,
       if (layer->flags != NULL && g_strv_contains ((const char * const *) layer->flags,
                                                    "constant-groups"))
         self->n_constant_groups++;
+      if (layer->flags != NULL && g_strv_contains ((const char * const *) layer->flags,
+                                                   "sdnq-default-skip"))
+        self->n_sdnq_default_skip++;
 
       self->n_layers++;
       switch (summary->verdict)

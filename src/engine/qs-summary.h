@@ -228,6 +228,9 @@ typedef struct
  *   dimension that is not a multiple of 16, which int8 and fp8 matmul
  *   kernels handle on slow paths
  * @n_constant_groups: layers with at least one constant quantization group
+ * @n_sdnq_default_skip: layers flagged "sdnq-default-skip": their names
+ *   match SDNQ's common skip keys (embedders, proj_in/proj_out, final
+ *   layers, lm_head), which SDNQ leaves unquantized by default
  *
  * Everything the terminal table, the reports and the app show, derived
  * from an analysis result and thresholds without recomputing any metric.
@@ -270,6 +273,7 @@ typedef struct
   GPtrArray     *configs;
   guint          n_kernel_unfriendly;
   guint          n_constant_groups;
+  guint          n_sdnq_default_skip;
 } QsSummary;
 
 /**
