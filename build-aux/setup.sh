@@ -17,9 +17,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 build_deps="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-glib-dev
-  libopenblas-dev liblapacke-dev libsmartcols-dev libgdk-pixbuf-2.0-dev"
+  libopenblas-dev liblapacke-dev libsmartcols-dev libgdk-pixbuf-2.0-dev
+  libcairo2-dev libpango1.0-dev libfontconfig-dev fonts-dejavu-core
+  libtemplate-glib-1.0-dev libgirepository1.0-dev"
+# Debian 12's template-glib-1.0.pc requires gobject-introspection-1.0, which
+# its -dev package does not pull in, hence libgirepository1.0-dev.
 # The tests compare against a PyTorch implementation of SDNQ's rules.
-test_deps="python3 python3-numpy python3-torch"
+test_deps="python3 python3-numpy python3-torch libxml2-utils poppler-utils"
 
 packages=$build_deps
 if [ "$mode" = test ]; then

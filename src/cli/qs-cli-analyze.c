@@ -16,6 +16,9 @@
 #include <glib/gi18n.h>
 
 #include "qs-analysis-io.h"
+#ifdef QS_CLI_HAVE_REPORT
+#include "qs-report.h"
+#endif
 #include "qs-cli.h"
 #include "qs-error.h"
 
@@ -49,6 +52,8 @@ typedef struct
   char     *pipeline_config_output;
   char     *config_style;
   char     *from;
+  char     *report_format;
+  char     *report_output;
 } AnalyzeOptions;
 
 typedef struct
@@ -80,6 +85,8 @@ analyze_options_clear (AnalyzeOptions *options)
   g_free (options->pipeline_config_output);
   g_free (options->config_style);
   g_free (options->from);
+  g_free (options->report_format);
+  g_free (options->report_output);
 }
 
 static gboolean
@@ -426,6 +433,34 @@ derive_outputs (QsAnalysisResult         *result,
       fflush (stdout);
     }
 
+#ifdef QS_CLI_HAVE_REPORT
+  {
+    QsReportOptions report = { QS_REPORT_FORMAT_HTML_PNG, style };
+    g_autofree char *report_path = NULL;
+
+    if (options->report_format != NULL
+        && !qs_report_format_from_string (options->report_format, &report.format))
+      {
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                     "Invalid --report-format “%s”: expected html, html-png or pdf",
+                     options->report_format);
+        return FALSE;
+      }
+
+    report_path = options->report_output != NULL
+                  ? g_strdup (options->report_output)
+                  : qs_report_default_path (stem_path, report.format);
+    if (!qs_report_write_full (result, summary, &report, report_path, error))
+      return FALSE;
+
+    if (!options->quiet)
+      {
+        printf ("Wrote the report to %s\n", report_path);
+        fflush (stdout);
+      }
+  }
+#endif
+
   return TRUE;
 }
 
@@ -489,6 +524,13 @@ qs_cli_analyze (int    argc,
     { "from", 0, 0, G_OPTION_ARG_FILENAME, &options.from,
       "Re-derive the summary, auto-config and configs from a saved analysis JSON with new "
       "thresholds or top-N, without recomputing", "ANALYSIS.json" },
+#ifdef QS_CLI_HAVE_REPORT
+    { "report-format", 0, 0, G_OPTION_ARG_STRING, &options.report_format,
+      "Report written after the CSV and the summary: html (no chart), html-png (chart "
+      "embedded as PNG) or pdf (default: html-png)", "FORMAT" },
+    { "report-output", 0, 0, G_OPTION_ARG_FILENAME, &options.report_output,
+      "Report file (default: <output-stem>_report.html, or .pdf)", "FILE" },
+#endif
     { "seed", 0, 0, G_OPTION_ARG_STRING, &options.seed,
       "Seed of the randomized SVD start (default: 0)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads,
@@ -556,6 +598,21 @@ qs_cli_analyze (int    argc,
       analyze_options_clear (&options);
       return QS_CLI_EXIT_USAGE;
     }
+
+#ifdef QS_CLI_HAVE_REPORT
+  {
+    QsReportFormat format;
+
+    if (options.report_format != NULL
+        && !qs_report_format_from_string (options.report_format, &format))
+      {
+        fprintf (stderr, "quantscope-cli analyze: Invalid --report-format “%s”: expected "
+                 "html, html-png or pdf\n", options.report_format);
+        analyze_options_clear (&options);
+        return QS_CLI_EXIT_USAGE;
+      }
+  }
+#endif
 
   source = options.model_id;
   if (options.positional != NULL && options.positional[0] != NULL)

@@ -417,6 +417,55 @@ test_group_size_mode_columns (void)
 }
 
 static void
+test_reports (void)
+{
+  g_autofree char *tmp = make_tmp_dir ();
+  g_autofree char *csv = g_build_filename (tmp, "rep.csv", NULL);
+  g_autofree char *json = g_build_filename (tmp, "rep.json", NULL);
+  g_autofree char *html = g_build_filename (tmp, "rep_report.html", NULL);
+  g_autofree char *pdf = g_build_filename (tmp, "custom.pdf", NULL);
+  g_autofree char *model = demo_path ("text_encoder");
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (&run, "analyze", model, "--output", csv, "--no-svd", "--quiet", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+
+  /* The default report is a self-contained HTML page with the chart embedded. */
+  g_assert_true (g_file_get_contents (html, &text, &length, NULL));
+  g_assert_nonnull (strstr (text, "<html"));
+  g_assert_nonnull (strstr (text, "data:image/png;base64,"));
+  g_assert_nonnull (strstr (text, "lm_head.weight"));
+  g_clear_pointer (&text, g_free);
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (&run, "analyze", "--from", json, "--report-format", "pdf",
+             "--report-output", pdf, "--quiet", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+
+  g_assert_true (g_file_get_contents (pdf, &text, &length, NULL));
+  g_assert_cmpuint (length, >, 1000);
+  g_assert_true (g_str_has_prefix (text, "%PDF-"));
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    run_cli (&run, "analyze", model, "--report-format", "docx", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "docx"));
+  }
+
+  remove_tree (tmp);
+}
+
+static void
 test_invalid_config_style (void)
 {
   g_autofree char *model = demo_path ("text_encoder");
@@ -451,6 +500,7 @@ main (int    argc,
   g_test_add_func ("/qs/cli/analyze/from-new-thresholds", test_from_rederives_with_new_thresholds);
   g_test_add_func ("/qs/cli/analyze/group-size-mode", test_group_size_mode_columns);
   g_test_add_func ("/qs/cli/analyze/invalid-config-style", test_invalid_config_style);
+  g_test_add_func ("/qs/cli/analyze/reports", test_reports);
 
   return g_test_run ();
 }
