@@ -19,7 +19,8 @@ cd "$top"
 build_deps="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-glib-dev
   libopenblas-dev liblapacke-dev libsmartcols-dev libgdk-pixbuf-2.0-dev
   libcairo2-dev libpango1.0-dev libfontconfig-dev fonts-dejavu-core
-  libtemplate-glib-1.0-dev libgirepository1.0-dev"
+  libtemplate-glib-1.0-dev libgirepository1.0-dev
+  libvulkan-dev glslc mesa-vulkan-drivers"
 # Debian 12's template-glib-1.0.pc requires gobject-introspection-1.0, which
 # its -dev package does not pull in, hence libgirepository1.0-dev.
 # The tests compare against a PyTorch implementation of SDNQ's rules.
@@ -71,14 +72,16 @@ if [ "$mode" = demo ]; then
 fi
 
 status=0
-meson test -C _build --print-errorlogs --num-processes 2 || status=1
+# Mesa's lavapipe runs the GPU tests on the CPU; QS_GPU_TESTS_REQUIRED turns
+# a missing Vulkan device into a failure instead of a skip.
+QS_GPU_TESTS_REQUIRED=1 meson test -C _build --print-errorlogs --num-processes 2 || status=1
 
 # The same tests again with AddressSanitizer and UndefinedBehaviorSanitizer,
 # which catch unaligned loads, overflows and leaks that pass silently above.
 configure _build-sanitize -Db_sanitize=address,undefined -Db_lundef=false \
   -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
 meson compile -C _build-sanitize
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 QS_GPU_TESTS_REQUIRED=1 UBSAN_OPTIONS=print_stacktrace=1 \
   meson test -C _build-sanitize --print-errorlogs --num-processes 2 \
   --timeout-multiplier 3 || status=1
 

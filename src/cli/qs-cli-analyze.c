@@ -16,6 +16,9 @@
 #include <glib/gi18n.h>
 
 #include "qs-analysis-io.h"
+#ifdef QS_CLI_HAVE_GPU
+#include "qs-gpu-backend.h"
+#endif
 #ifdef QS_CLI_HAVE_REPORT
 #include "qs-report.h"
 #endif
@@ -232,10 +235,11 @@ build_settings (AnalyzeOptions  *options,
     {
       g_autofree char *device = g_ascii_strdown (options->device, -1);
 
-      /* TODO: a Vulkan backend does not exist yet, so "auto" means the CPU. */
+#ifndef QS_CLI_HAVE_GPU
       if (g_strcmp0 (device, "cpu") != 0 && g_strcmp0 (device, "auto") != 0)
-        return usage_error (error, "Unknown --device “%s”: this build computes on the CPU "
-                            "only; use --device cpu", options->device), NULL;
+        return usage_error (error, "Unknown --device “%s”: this build has no Vulkan backend; "
+                            "use --device cpu", options->device), NULL;
+#endif
       g_free (settings->device);
       settings->device = g_steal_pointer (&device);
     }
@@ -487,7 +491,13 @@ qs_cli_analyze (int    argc,
       "Hugging Face hub cache searched first for an id (then $HF_HUB_CACHE, $HF_HOME/hub, "
       "~/.cache/huggingface/hub)", "DIR" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &options.device,
+#ifdef QS_CLI_HAVE_GPU
+      "Compute device: auto (a GPU when one exists, else the CPU), cpu, vulkan, vulkan:N "
+      "(N from “quantscope-cli devices”), cuda or cuda:N (the N-th GPU, through Vulkan) "
+      "(default: auto)", "DEVICE" },
+#else
       "Compute device: cpu (default: cpu)", "DEVICE" },
+#endif
     { "dtypes", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.dtypes,
       "SDNQ weight dtypes to test, one or more; the first is the primary dtype "
       "(default: uint4 uint6 uint8 int8)", "DTYPE…" },
@@ -720,7 +730,27 @@ qs_cli_analyze (int    argc,
     }
 
   output = options.output != NULL ? options.output : DEFAULT_OUTPUT;
+#ifdef QS_CLI_HAVE_GPU
+  {
+    g_autofree char *note = NULL;
+
+    /* auto picks a GPU or falls back to the CPU; an explicit device that
+     * does not exist is an error. */
+    backend = qs_gpu_backend_new_for_device (settings->device, settings->n_threads, &note,
+                                             &error);
+    if (backend == NULL)
+      {
+        fprintf (stderr, "quantscope-cli analyze: %s\n", error->message);
+        analyze_options_clear (&options);
+        return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+               ? QS_CLI_EXIT_USAGE : QS_CLI_EXIT_FAILURE;
+      }
+    if (note != NULL && !options.quiet)
+      fprintf (stderr, "%s\n", note);
+  }
+#else
   backend = qs_cpu_backend_new (settings->n_threads);
+#endif
 
   run.loop = g_main_loop_new (NULL, FALSE);
   run.cancellable = g_cancellable_new ();

@@ -39,7 +39,7 @@ qs_analysis_settings_new (void)
   self->n_threads = 0;
   self->load_dtype = QS_LOAD_DTYPE_STORED;
   self->model_dtype = QS_MODEL_DTYPE_BF16;
-  self->device = g_strdup ("cpu");
+  self->device = g_strdup ("auto");
 
   return self;
 }
