@@ -81,7 +81,8 @@ QS_GPU_TESTS_REQUIRED=1 meson test -C _build --print-errorlogs --num-processes 2
 configure _build-sanitize -Db_sanitize=address,undefined -Db_lundef=false \
   -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
 meson compile -C _build-sanitize
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 QS_GPU_TESTS_REQUIRED=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 QS_GPU_TESTS_REQUIRED=1 \
+  LSAN_OPTIONS=suppressions="$top/build-aux/lsan.supp":print_suppressions=0 UBSAN_OPTIONS=print_stacktrace=1 \
   meson test -C _build-sanitize --print-errorlogs --num-processes 2 \
   --timeout-multiplier 3 || status=1
 

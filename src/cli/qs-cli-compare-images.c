@@ -17,18 +17,31 @@
 
 #include "qs-cli.h"
 #include "qs-image-metrics.h"
+#ifdef QS_CLI_HAVE_REPORT
+#include "qs-report-images.h"
+#else
+/* Without the report library no report is created, and the pointers of
+ * this type stay %NULL. */
+typedef struct _QsImageReport QsImageReport;
+#endif
 
 #define PROGRAM        "quantscope-cli compare-images"
 #define DEFAULT_OUTPUT "image_comparison.csv"
 #define DEFAULT_TOP_N  10
+#define DEFAULT_REPORT_TOP_N 8
 
 typedef struct
 {
   char     *output;
   char     *diff_output;
+  char     *report_output;
   gboolean  quiet;
   int       top_n;
+  int       report_top_n;
   char    **positional;
+#ifdef QS_CLI_HAVE_REPORT
+  QsReportFormat report_format;
+#endif
 } CompareOptions;
 
 typedef struct
@@ -71,6 +84,14 @@ static const char description[] =
   "of every pixel on a black-purple-red-yellow scale whose brightest colour is that\n"
   "pair's max_diff, so a black heatmap means identical images.\n"
   "\n"
+#ifdef QS_CLI_HAVE_REPORT
+  "--report-output writes a report in the style of the analysis report, as one\n"
+  "self-contained HTML file or an A4 PDF, chosen by the extension (.html or .pdf):\n"
+  "a summary, every pair sorted by SSIM with cells coloured by severity, and the\n"
+  "--report-top-n pairs with the lowest SSIM side by side with their difference\n"
+  "maps. Images are shown at most 512 pixels on the long side.\n"
+  "\n"
+#endif
   "Exit status: 0 on success; 1 when an image cannot be read, the sizes of a pair\n"
   "differ or an output cannot be written (the CSV still lists the pairs that\n"
   "succeeded); 2 on invalid usage.\n";
@@ -80,6 +101,7 @@ compare_options_clear (CompareOptions *options)
 {
   g_free (options->output);
   g_free (options->diff_output);
+  g_free (options->report_output);
   g_strfreev (options->positional);
 }
 
@@ -160,9 +182,12 @@ print_unmatched (GPtrArray  *names,
     fprintf (stderr, "  %s\n", (const char *) g_ptr_array_index (names, i));
 }
 
+/* Compares one pair, writes its heatmap when @heatmap_path is set and
+ * adds it to @report when that is not %NULL. */
 static gboolean
 compare_pair (const QsImagePair  *pair,
               const char         *heatmap_path,
+              QsImageReport      *report,
               QsImageMetrics     *metrics,
               GError            **error)
 {
@@ -182,6 +207,12 @@ compare_pair (const QsImagePair  *pair,
   if (heatmap_path != NULL
       && !qs_image_write_diff_heatmap (baseline, quantized, heatmap_path, error))
     return FALSE;
+
+#ifdef QS_CLI_HAVE_REPORT
+  if (report != NULL
+      && !qs_image_report_add_pair (report, pair->name, metrics, baseline, quantized, error))
+    return FALSE;
+#endif
 
   return TRUE;
 }
@@ -304,6 +335,30 @@ print_summary (const PairResult *results,
     print_worst_pairs (results, n, top_n, color);
 }
 
+#ifdef QS_CLI_HAVE_REPORT
+/* Picks the report format from the extension of @path, in any letter
+ * case. */
+static gboolean
+report_format_from_path (const char     *path,
+                         QsReportFormat *format)
+{
+  g_autofree char *basename = g_path_get_basename (path);
+  const char *dot = strrchr (basename, '.');
+
+  if (dot == NULL)
+    return FALSE;
+
+  if (g_ascii_strcasecmp (dot, ".html") == 0)
+    *format = QS_REPORT_FORMAT_HTML;
+  else if (g_ascii_strcasecmp (dot, ".pdf") == 0)
+    *format = QS_REPORT_FORMAT_PDF;
+  else
+    return FALSE;
+
+  return TRUE;
+}
+#endif
+
 static int
 parse_arguments (CompareOptions  *options,
                  int              argc,
@@ -317,6 +372,13 @@ parse_arguments (CompareOptions  *options,
       "DIR" },
     { "top-n", 0, 0, G_OPTION_ARG_INT, &options->top_n,
       "Number of pairs with the lowest SSIM to list (default: 10; 0 lists none)", "N" },
+#ifdef QS_CLI_HAVE_REPORT
+    { "report-output", 0, 0, G_OPTION_ARG_FILENAME, &options->report_output,
+      "Report file to write; the extension .html or .pdf picks the format", "FILE" },
+    { "report-top-n", 0, 0, G_OPTION_ARG_INT, &options->report_top_n,
+      "Number of pairs with the lowest SSIM that the report shows side by side with their "
+      "difference maps (default: 8; 0 shows none)", "N" },
+#endif
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
       "Print no progress and no summary; errors and unmatched images are still printed",
       NULL },
@@ -353,6 +415,23 @@ parse_arguments (CompareOptions  *options,
       return QS_CLI_EXIT_USAGE;
     }
 
+#ifdef QS_CLI_HAVE_REPORT
+  if (options->report_top_n < 0)
+    {
+      fprintf (stderr, PROGRAM ": invalid --report-top-n %d: expected 0 or more\n",
+               options->report_top_n);
+      return QS_CLI_EXIT_USAGE;
+    }
+
+  if (options->report_output != NULL
+      && !report_format_from_path (options->report_output, &options->report_format))
+    {
+      fprintf (stderr, PROGRAM ": invalid --report-output %s: the extension must be .html or "
+               ".pdf, which picks the format\n", options->report_output);
+      return QS_CLI_EXIT_USAGE;
+    }
+#endif
+
   return 0;
 }
 
@@ -366,6 +445,11 @@ run_comparison (const CompareOptions *options,
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) heatmaps = NULL;
+#ifdef QS_CLI_HAVE_REPORT
+  g_autoptr(QsImageReport) report = NULL;
+#else
+  QsImageReport *report = NULL;
+#endif
   const char *output = options->output != NULL ? options->output : DEFAULT_OUTPUT;
   gint64 start = g_get_monotonic_time ();
   guint n_pairs = pairing->pairs->len;
@@ -384,6 +468,20 @@ run_comparison (const CompareOptions *options,
       heatmaps = heatmap_names (pairing->pairs);
     }
 
+#ifdef QS_CLI_HAVE_REPORT
+  if (options->report_output != NULL)
+    {
+      report = qs_image_report_new (options->positional[0], options->positional[1],
+                                    (guint) options->report_top_n);
+      for (guint i = 0; i < pairing->baseline_only->len; i++)
+        qs_image_report_add_unmatched (report, QS_IMAGE_SIDE_BASELINE,
+                                       g_ptr_array_index (pairing->baseline_only, i));
+      for (guint i = 0; i < pairing->quantized_only->len; i++)
+        qs_image_report_add_unmatched (report, QS_IMAGE_SIDE_QUANTIZED,
+                                       g_ptr_array_index (pairing->quantized_only, i));
+    }
+#endif
+
   for (guint i = 0; i < n_pairs; i++)
     {
       const QsImagePair *pair = g_ptr_array_index (pairing->pairs, i);
@@ -398,10 +496,14 @@ run_comparison (const CompareOptions *options,
       if (heatmaps != NULL)
         heatmap_path = g_build_filename (options->diff_output, heatmaps[i], NULL);
 
-      if (!compare_pair (pair, heatmap_path, &result.metrics, &pair_error))
+      if (!compare_pair (pair, heatmap_path, report, &result.metrics, &pair_error))
         {
           qs_cli_progress_clear (progress);
           fprintf (stderr, PROGRAM ": %s\n", pair_error->message);
+#ifdef QS_CLI_HAVE_REPORT
+          if (report != NULL)
+            qs_image_report_add_failed (report, pair->name, pair_error->message);
+#endif
           n_failed++;
           continue;
         }
@@ -428,8 +530,27 @@ run_comparison (const CompareOptions *options,
     }
 
   if (!options->quiet)
+    fprintf (stderr, "Wrote %s\n", output);
+
+#ifdef QS_CLI_HAVE_REPORT
+  /* The report lists the failed pairs too, so it is written before the
+   * exit status reports them. */
+  if (report != NULL)
     {
-      fprintf (stderr, "Wrote %s\n", output);
+      if (!make_parent_folder (options->report_output, &error)
+          || !qs_image_report_write (report, options->report_format, options->report_output,
+                                     &error))
+        {
+          fprintf (stderr, PROGRAM ": %s\n", error->message);
+          return QS_CLI_EXIT_FAILURE;
+        }
+      if (!options->quiet)
+        fprintf (stderr, "Wrote the report to %s\n", options->report_output);
+    }
+#endif
+
+  if (!options->quiet)
+    {
       print_summary ((const PairResult *) results->data, results->len, options->top_n,
                      qs_cli_use_color (STDOUT_FILENO));
     }
@@ -448,7 +569,7 @@ int
 qs_cli_compare_images (int    argc,
                        char **argv)
 {
-  CompareOptions options = { .top_n = DEFAULT_TOP_N };
+  CompareOptions options = { .top_n = DEFAULT_TOP_N, .report_top_n = DEFAULT_REPORT_TOP_N };
   g_autoptr(QsImagePairing) pairing = NULL;
   g_autoptr(GError) error = NULL;
   int status;

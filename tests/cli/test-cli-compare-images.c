@@ -348,6 +348,117 @@ test_compare_usage_errors (void)
   remove_tree (dir);
 }
 
+static guint
+count_occurrences (const char *haystack,
+                   const char *needle)
+{
+  guint count = 0;
+
+  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
+    count++;
+
+  return count;
+}
+
+/* Returns whether this quantscope-cli was built with the report library,
+ * which adds --report-output. */
+static gboolean
+cli_has_report (void)
+{
+  g_auto(CliRun) run = { 0 };
+
+  run_compare (&run, "--help", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  return strstr (run.out, "--report-output") != NULL;
+}
+
+static void
+test_compare_report (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *quant = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *html_path = NULL;
+  g_autofree char *pdf_path = NULL;
+  g_autofree char *doc_path = NULL;
+  g_autofree char *doc_csv = NULL;
+  g_autofree char *html = NULL;
+  g_autofree char *pdf = NULL;
+  g_auto(CliRun) html_run = { 0 };
+  g_auto(CliRun) pdf_run = { 0 };
+  g_auto(CliRun) doc_run = { 0 };
+  g_auto(CliRun) bare_run = { 0 };
+  g_auto(CliRun) negative_run = { 0 };
+  const char *hostile = "a<b>&\"c\".png";
+
+  if (!cli_has_report ())
+    {
+      g_test_skip ("quantscope-cli was built without the report library");
+      return;
+    }
+
+  dir = make_tmp_dir ();
+  base = g_build_filename (dir, "baseline", NULL);
+  quant = g_build_filename (dir, "quantized", NULL);
+  csv = g_build_filename (dir, "pairs.csv", NULL);
+  html_path = g_build_filename (dir, "reports", "nested", "report.html", NULL);
+  pdf_path = g_build_filename (dir, "report.PDF", NULL);
+  doc_path = g_build_filename (dir, "report.doc", NULL);
+  doc_csv = g_build_filename (dir, "doc.csv", NULL);
+
+  write_image (base, "seed0.png", 40, 30, 0, 0);
+  write_image (quant, "seed0.png", 40, 30, 0, 0);
+  write_image (base, "seed1.png", 64, 48, 0, 0);
+  write_image (quant, "seed1.png", 64, 48, 7, 10);
+  write_image (base, hostile, 32, 32, 0, 0);
+  write_image (quant, hostile, 32, 32, 3, 40);
+  write_image (base, "only_base.png", 16, 16, 0, 0);
+
+  /* HTML: the two worst pairs with three images each, the folder of the
+   * report created, the hostile name only escaped. */
+  run_compare (&html_run, base, quant, "-o", csv, "--report-output", html_path,
+               "--report-top-n", "2", NULL);
+  g_assert_cmpint (html_run.status, ==, 0);
+  g_assert_nonnull (strstr (html_run.err, "Wrote the report to"));
+  g_assert_true (g_file_get_contents (html_path, &html, NULL, NULL));
+  g_assert_true (g_str_has_prefix (html, "<!DOCTYPE html>"));
+  g_assert_cmpuint (count_occurrences (html, "data:image/png;base64,"), ==, 6);
+  g_assert_cmpuint (count_occurrences (html, "<div class=\"pair\""), ==, 2);
+  g_assert_null (strstr (html, hostile));
+  g_assert_nonnull (strstr (html, "<td class=\"name\">a&lt;b&gt;&amp;&quot;c&quot;.png</td>"));
+  g_assert_nonnull (strstr (html, "<li>only_base.png</li>"));
+  g_assert_nonnull (strstr (html, "<dt>Pairs compared</dt><dd class=\"num\">3</dd>"));
+  /* The strong noise pair has the lowest SSIM, so it leads the table. */
+  g_assert_nonnull (strstr (html, "<td class=\"num rank\">1</td><td class=\"name\">a&lt;b"));
+
+  /* The extension picks PDF in any letter case. */
+  run_compare (&pdf_run, "--quiet", base, quant, "-o", csv, "--report-output", pdf_path, NULL);
+  g_assert_cmpint (pdf_run.status, ==, 0);
+  g_assert_null (strstr (pdf_run.err, "Wrote"));
+  g_assert_true (g_file_get_contents (pdf_path, &pdf, NULL, NULL));
+  g_assert_true (g_str_has_prefix (pdf, "%PDF-"));
+
+  /* Any other extension is a usage error, found before any work. */
+  run_compare (&doc_run, base, quant, "-o", doc_csv, "--report-output", doc_path, NULL);
+  g_assert_cmpint (doc_run.status, ==, 2);
+  g_assert_nonnull (strstr (doc_run.err, "--report-output"));
+  g_assert_nonnull (strstr (doc_run.err, ".html or .pdf"));
+  g_assert_false (g_file_test (doc_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (doc_csv, G_FILE_TEST_EXISTS));
+
+  run_compare (&bare_run, base, quant, "-o", doc_csv, "--report-output", dir, NULL);
+  g_assert_cmpint (bare_run.status, ==, 2);
+
+  run_compare (&negative_run, base, quant, "-o", doc_csv, "--report-output", html_path,
+               "--report-top-n", "-1", NULL);
+  g_assert_cmpint (negative_run.status, ==, 2);
+  g_assert_nonnull (strstr (negative_run.err, "--report-top-n"));
+
+  remove_tree (dir);
+}
+
 static void
 test_compare_help (void)
 {
@@ -384,6 +495,7 @@ main (int    argc,
   g_test_add_func ("/qs/cli/compare-images/missing-path", test_compare_missing_path);
   g_test_add_func ("/qs/cli/compare-images/usage-errors", test_compare_usage_errors);
   g_test_add_func ("/qs/cli/compare-images/help", test_compare_help);
+  g_test_add_func ("/qs/cli/compare-images/report", test_compare_report);
 
   return g_test_run ();
 }
