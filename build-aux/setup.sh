@@ -81,9 +81,21 @@ QS_GPU_TESTS_REQUIRED=1 meson test -C _build --print-errorlogs --num-processes 2
 configure _build-sanitize -Db_sanitize=address,undefined -Db_lundef=false \
   -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
 meson compile -C _build-sanitize
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 QS_GPU_TESTS_REQUIRED=1 \
-  LSAN_OPTIONS=suppressions="$top/build-aux/lsan.supp":print_suppressions=0 UBSAN_OPTIONS=print_stacktrace=1 \
+
+export UBSAN_OPTIONS=print_stacktrace=1
+export QS_GPU_TESTS_REQUIRED=1
+export LSAN_OPTIONS=suppressions="$top/build-aux/lsan.supp":print_suppressions=0
+
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   meson test -C _build-sanitize --print-errorlogs --num-processes 2 \
-  --timeout-multiplier 3 || status=1
+  --timeout-multiplier 3 --suite engine --suite report || status=1
+
+# Programs that load a Vulkan driver run without leak checking: Mesa's
+# lavapipe keeps an allocation that LeakSanitizer reports once the loader
+# has unloaded the driver at exit, when its frames can no longer be matched
+# by a suppression. Memory errors and undefined behaviour are still fatal.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+  meson test -C _build-sanitize --print-errorlogs --num-processes 2 \
+  --timeout-multiplier 3 --no-suite engine --no-suite report || status=1
 
 exit $status

@@ -57,6 +57,7 @@ typedef struct
   char     *from;
   char     *report_format;
   char     *report_output;
+  gint64    header_limit;
 } AnalyzeOptions;
 
 typedef struct
@@ -67,7 +68,7 @@ typedef struct
   QsCliProgress    *progress;
   QsAnalysisResult *result;
   GError           *error;
-  gboolean          interrupted;
+  int               signal_number;
 } AnalyzeRun;
 
 static void
@@ -300,7 +301,20 @@ interrupt_cb (gpointer user_data)
 {
   AnalyzeRun *run = user_data;
 
-  run->interrupted = TRUE;
+  if (run->signal_number == 0)
+    run->signal_number = SIGINT;
+  g_cancellable_cancel (run->cancellable);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+terminate_cb (gpointer user_data)
+{
+  AnalyzeRun *run = user_data;
+
+  if (run->signal_number == 0)
+    run->signal_number = SIGTERM;
   g_cancellable_cancel (run->cancellable);
 
   return G_SOURCE_CONTINUE;
@@ -554,6 +568,9 @@ qs_cli_analyze (int    argc,
       "Skip layers with fewer elements (default: 0, no minimum)", "N" },
     { "min-channels", 0, 0, G_OPTION_ARG_INT, &options.min_channels,
       "Skip layers whose channel size (shape[1]) is smaller (default: 0, no minimum)", "N" },
+    { "header-limit", 0, 0, G_OPTION_ARG_INT64, &options.header_limit,
+      "Largest safetensors header accepted, in bytes (default: 100000000, the limit of the "
+      "reference safetensors reader)", "BYTES" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options.quiet,
       "Print no progress and no summary", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.positional, NULL, "[MODEL]" },
@@ -649,6 +666,22 @@ qs_cli_analyze (int    argc,
           return QS_CLI_EXIT_USAGE;
         }
 
+      /* Only the thresholds, top-N and outputs can change without
+       * recomputing; anything that changes the measured grid cannot. */
+      if (options.dtypes != NULL || options.group_sizes != NULL || options.svd_ranks != NULL
+          || options.svd_steps != QS_DEFAULT_SVD_STEPS || options.no_svd || options.no_raw
+          || options.components != NULL || options.seed != NULL || options.load_dtype != NULL
+          || options.model_dtype != NULL || options.min_numel != 0 || options.min_channels != 0
+          || options.device != NULL || options.cache_dir != NULL || options.threads != 0)
+        {
+          fprintf (stderr, "quantscope-cli analyze: with --from only --skip-threshold, "
+                   "--promote-threshold, --top-n, --auto-config, --config-style and the output "
+                   "options apply; the other options change what is measured, so run the "
+                   "analysis again instead\n");
+          analyze_options_clear (&options);
+          return QS_CLI_EXIT_USAGE;
+        }
+
       loaded = qs_analysis_result_load (options.from, &error);
       if (loaded == NULL)
         {
@@ -721,7 +754,15 @@ qs_cli_analyze (int    argc,
   summary_options.top_n = settings->top_n;
   summary_options.auto_config = options.auto_config;
 
-  model = qs_model_open (source, options.cache_dir, &error);
+  if (options.header_limit < 0)
+    {
+      fprintf (stderr, "quantscope-cli analyze: Invalid --header-limit %" G_GINT64_FORMAT
+               ": expected a size in bytes\n", options.header_limit);
+      analyze_options_clear (&options);
+      return QS_CLI_EXIT_USAGE;
+    }
+
+  model = qs_model_open_full (source, options.cache_dir, (guint64) options.header_limit, &error);
   if (model == NULL)
     {
       fprintf (stderr, "quantscope-cli analyze: %s\n", error->message);
@@ -760,7 +801,7 @@ qs_cli_analyze (int    argc,
   g_signal_connect (run.job, "notify::current-layer", G_CALLBACK (progress_changed_cb), &run);
 
   sigint_id = g_unix_signal_add (SIGINT, interrupt_cb, &run);
-  sigterm_id = g_unix_signal_add (SIGTERM, interrupt_cb, &run);
+  sigterm_id = g_unix_signal_add (SIGTERM, terminate_cb, &run);
 
   qs_analysis_job_run_async (run.job, run.cancellable, run_done_cb, &run);
   g_main_loop_run (run.loop);
@@ -783,12 +824,12 @@ qs_cli_analyze (int    argc,
                    qs_analysis_result_get_n_layers (partial),
                    qs_analysis_result_get_n_layers_planned (partial));
           result = partial;
-          status = QS_CLI_EXIT_CANCELLED;
+          status = 128 + (run.signal_number != 0 ? run.signal_number : SIGINT);
         }
       else if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           fprintf (stderr, "quantscope-cli analyze: cancelled before any layer finished\n");
-          status = QS_CLI_EXIT_CANCELLED;
+          status = 128 + (run.signal_number != 0 ? run.signal_number : SIGINT);
           goto out;
         }
       else

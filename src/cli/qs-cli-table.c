@@ -94,7 +94,10 @@ print_svd_comparison (const QsSummary *summary,
             g_array_append_val (factors, layer->svd[r].improvement);
         }
 
-      printf ("\n%sSVD rank %u%s against raw (%s): moves %u layers from PROMOTE or SKIP to OK",
+      printf (ngettext ("\n%sSVD rank %u%s against raw (%s): moves %u layer from PROMOTE or "
+                        "SKIP to OK",
+                        "\n%sSVD rank %u%s against raw (%s): moves %u layers from PROMOTE or "
+                        "SKIP to OK", summary->n_svd_rescued[r]),
               escape (color, COLOR_BOLD), summary->svd_ranks[r], escape (color, COLOR_RESET),
               summary->primary_dtype, summary->n_svd_rescued[r]);
       if (factors->len > 0)
@@ -166,8 +169,10 @@ print_sizes (const char         *label,
   g_autofree char *recommended = format_size (totals->recommended_bytes);
 
   printf ("  %-16s FP16 %s, uniform %s, recommended %s (%.1f%% smaller than FP16, "
-          "%.1f%% than uniform)\n",
-          label, fp16, uniform, recommended, totals->savings_vs_fp16, totals->savings_vs_uniform);
+          "%.1f%% %s than uniform)\n",
+          label, fp16, uniform, recommended, totals->savings_vs_fp16,
+          fabs (totals->savings_vs_uniform),
+          totals->savings_vs_uniform >= 0 ? "smaller" : "larger");
 }
 
 static void

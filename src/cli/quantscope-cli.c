@@ -70,6 +70,14 @@ main (int    argc,
       return 0;
     }
 
+  /* GOption prints the program name in each command's usage line. */
+  if (argv[1][0] != '-')
+    {
+      g_autofree char *prgname = g_strdup_printf ("quantscope-cli %s", argv[1]);
+
+      g_set_prgname (prgname);
+    }
+
   if (strcmp (argv[1], "analyze") == 0)
     return qs_cli_analyze (argc - 1, argv + 1);
 #ifdef QS_CLI_HAVE_QUANTIZE

@@ -128,10 +128,12 @@ qs_analysis_settings_validate (const QsAnalysisSettings *self,
     {
       if (qs_dtype_lookup (self->dtypes[i]) == NULL)
         {
-          g_autofree char *names = qs_dtype_list_names ();
-
           g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                       "Unknown dtype “%s”. Valid dtypes: %s", self->dtypes[i], names);
+                       "Unknown dtype “%s”. SDNQ's dtypes are int1–int16, int32, "
+                       "uint1–uint16, uint32, float8_e4m3fn (fp8), float8_e5m2, float16, "
+                       "bfloat16, float32 and the custom floats float{N}_e{E}m{M}fn[u] "
+                       "(aliases fp2–fp15, ufp1–ufp16); “quantscope-cli analyze --help” "
+                       "lists every name", self->dtypes[i]);
           return FALSE;
         }
     }

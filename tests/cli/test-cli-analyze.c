@@ -236,7 +236,7 @@ test_usage_errors (void)
     run_cli (&run, "analyze", model, "--dtypes", "uint99", NULL);
     g_assert_cmpint (run.status, ==, 2);
     g_assert_nonnull (strstr (run.err, "uint99"));
-    g_assert_nonnull (strstr (run.err, "uint4"));
+    g_assert_nonnull (strstr (run.err, "uint1–uint16"));
   }
 
   {
@@ -382,6 +382,15 @@ test_from_rederives_with_new_thresholds (void)
 
     run_cli (&run, "analyze", "--from", json, model, NULL);
     g_assert_cmpint (run.status, ==, 2);
+  }
+
+  {
+    g_auto(CliRun) run = { 0 };
+
+    /* Options that change what is measured cannot apply to a saved analysis. */
+    run_cli (&run, "analyze", "--from", json, "--dtypes", "uint8", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "run the analysis again"));
   }
 
   {
