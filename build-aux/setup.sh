@@ -20,11 +20,12 @@ build_deps="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-gl
   libopenblas-dev liblapacke-dev libsmartcols-dev libgdk-pixbuf-2.0-dev
   libcairo2-dev libpango1.0-dev libfontconfig-dev fonts-dejavu-core
   libtemplate-glib-1.0-dev libgirepository1.0-dev
-  libvulkan-dev glslc mesa-vulkan-drivers"
+  libvulkan-dev glslc mesa-vulkan-drivers
+  libgtk-4-dev libadwaita-1-dev libgtksourceview-5-dev librsvg2-common"
 # Debian 12's template-glib-1.0.pc requires gobject-introspection-1.0, which
 # its -dev package does not pull in, hence libgirepository1.0-dev.
 # The tests compare against a PyTorch implementation of SDNQ's rules.
-test_deps="python3 python3-numpy python3-torch libxml2-utils poppler-utils"
+test_deps="python3 python3-numpy python3-torch libxml2-utils poppler-utils xvfb xauth"
 
 packages=$build_deps
 if [ "$mode" = test ]; then
