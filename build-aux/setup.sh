@@ -25,7 +25,8 @@ build_deps="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libjson-gl
 # Debian 12's template-glib-1.0.pc requires gobject-introspection-1.0, which
 # its -dev package does not pull in, hence libgirepository1.0-dev.
 # The tests compare against a PyTorch implementation of SDNQ's rules.
-test_deps="python3 python3-numpy python3-torch libxml2-utils poppler-utils xvfb xauth"
+test_deps="python3 python3-numpy python3-torch libxml2-utils poppler-utils xvfb xauth
+  desktop-file-utils appstream"
 
 packages=$build_deps
 if [ "$mode" = test ]; then
@@ -76,6 +77,9 @@ status=0
 # Mesa's lavapipe runs the GPU tests on the CPU; QS_GPU_TESTS_REQUIRED turns
 # a missing Vulkan device into a failure instead of a skip.
 QS_GPU_TESTS_REQUIRED=1 meson test -C _build --print-errorlogs --num-processes 2 || status=1
+
+# meson install into a temporary folder, then run the installed CLI and app.
+./build-aux/install-check.sh _build || status=1
 
 # The same tests again with AddressSanitizer and UndefinedBehaviorSanitizer,
 # which catch unaligned loads, overflows and leaks that pass silently above.

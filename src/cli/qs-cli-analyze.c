@@ -154,8 +154,8 @@ build_settings (AnalyzeOptions  *options,
       for (guint i = 0; i < n; i++)
         {
           if (!parse_int64 (sizes[i], &values[i]))
-            return usage_error (error, "Invalid --group-size “%s”: expected an integer "
-                                "(0 automatic, -1 row-wise, or a size)", sizes[i]), NULL;
+            return usage_error (error, _("Invalid --group-size “%s”: expected an integer "
+                                  "(0 automatic, -1 row-wise, or a size)"), sizes[i]), NULL;
         }
       qs_analysis_settings_set_group_sizes (settings, values, n);
     }
@@ -173,7 +173,7 @@ build_settings (AnalyzeOptions  *options,
           gint64 rank;
 
           if (!parse_int64 (ranks[i], &rank) || rank < 1 || rank > G_MAXINT)
-            return usage_error (error, "Invalid --svd-rank “%s”: expected a positive integer",
+            return usage_error (error, _("Invalid --svd-rank “%s”: expected a positive integer"),
                                 ranks[i]), NULL;
           values[i] = (guint) rank;
         }
@@ -181,7 +181,7 @@ build_settings (AnalyzeOptions  *options,
     }
 
   if (options->svd_steps < 0)
-    return usage_error (error, "Invalid --svd-steps %d: expected 0 or more",
+    return usage_error (error, _("Invalid --svd-steps %d: expected 0 or more"),
                         options->svd_steps), NULL;
   settings->svd_steps = options->svd_steps;
   settings->use_raw = !options->no_raw;
@@ -190,7 +190,7 @@ build_settings (AnalyzeOptions  *options,
   settings->promote_threshold = options->promote_threshold;
 
   if (options->top_n < 0)
-    return usage_error (error, "Invalid --top-n %d: expected 0 or more", options->top_n), NULL;
+    return usage_error (error, _("Invalid --top-n %d: expected 0 or more"), options->top_n), NULL;
   settings->top_n = options->top_n;
 
   if (options->seed != NULL)
@@ -200,27 +200,28 @@ build_settings (AnalyzeOptions  *options,
       errno = 0;
       settings->seed = g_ascii_strtoull (options->seed, &end, 10);
       if (errno != 0 || end == options->seed || *end != '\0' || options->seed[0] == '-')
-        return usage_error (error, "Invalid --seed “%s”: expected a non-negative integer",
+        return usage_error (error, _("Invalid --seed “%s”: expected a non-negative integer"),
                             options->seed), NULL;
     }
 
   if (options->threads < 0)
-    return usage_error (error, "Invalid --threads %d: expected 0 (every core) or more",
+    return usage_error (error, _("Invalid --threads %d: expected 0 (every core) or more"),
                         options->threads), NULL;
   settings->n_threads = options->threads;
 
   if (options->load_dtype != NULL
       && !qs_load_dtype_from_string (options->load_dtype, &settings->load_dtype))
-    return usage_error (error, "Invalid --load-dtype “%s”: expected stored, bf16 or fp16",
+    return usage_error (error, _("Invalid --load-dtype “%s”: expected stored, bf16 or fp16"),
                         options->load_dtype), NULL;
 
   if (options->model_dtype != NULL
       && !qs_model_dtype_from_string (options->model_dtype, &settings->model_dtype))
-    return usage_error (error, "Invalid --model-dtype “%s”: expected bf16, fp16 or fp32",
+    return usage_error (error, _("Invalid --model-dtype “%s”: expected bf16, fp16 or fp32"),
                         options->model_dtype), NULL;
 
   if (options->min_numel < 0 || options->min_channels < 0)
-    return usage_error (error, "Invalid --min-numel or --min-channels: expected 0 or more"), NULL;
+    return usage_error (error,
+                        _("Invalid --min-numel or --min-channels: expected 0 or more")), NULL;
   settings->min_numel = (guint64) options->min_numel;
   settings->min_channels = options->min_channels;
 
@@ -238,8 +239,8 @@ build_settings (AnalyzeOptions  *options,
 
 #ifndef QS_CLI_HAVE_GPU
       if (g_strcmp0 (device, "cpu") != 0 && g_strcmp0 (device, "auto") != 0)
-        return usage_error (error, "Unknown --device “%s”: this build has no Vulkan backend; "
-                            "use --device cpu", options->device), NULL;
+        return usage_error (error, _("Unknown --device “%s”: this build has no Vulkan backend; "
+                              "use --device cpu"), options->device), NULL;
 #endif
       g_free (settings->device);
       settings->device = g_steal_pointer (&device);
@@ -335,7 +336,7 @@ write_outputs (QsAnalysisResult *result,
       int saved_errno = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Failed to create the output folder %s: %s", dir, g_strerror (saved_errno));
+                   _("Failed to create the output folder %s: %s"), dir, g_strerror (saved_errno));
       return FALSE;
     }
 
@@ -345,9 +346,9 @@ write_outputs (QsAnalysisResult *result,
     return FALSE;
 
   if (!quiet && with_json)
-    fprintf (stderr, "Wrote %s and %s\n", csv_path, json_path);
+    fprintf (stderr, _("Wrote %s and %s\n"), csv_path, json_path);
   else if (!quiet)
-    fprintf (stderr, "Wrote %s\n", csv_path);
+    fprintf (stderr, _("Wrote %s\n"), csv_path);
 
   return TRUE;
 }
@@ -388,7 +389,7 @@ write_pipeline_config (const QsSummary  *summary,
       int saved_errno = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Failed to create the output folder %s: %s", dir, g_strerror (saved_errno));
+                   _("Failed to create the output folder %s: %s"), dir, g_strerror (saved_errno));
       return FALSE;
     }
 
@@ -445,9 +446,9 @@ derive_outputs (QsAnalysisResult         *result,
     {
       qs_cli_print_summary (result, summary, color);
       qs_cli_print_snippets (summary, style, color);
-      printf ("\nConfigs in %s.\n", describe_style (style));
+      printf (_("\nConfigs in %s.\n"), describe_style (style));
       if (config_path != NULL)
-        printf ("Wrote the pipeline config to %s\n", config_path);
+        printf (_("Wrote the pipeline config to %s\n"), config_path);
       fflush (stdout);
     }
 
@@ -460,7 +461,7 @@ derive_outputs (QsAnalysisResult         *result,
         && !qs_report_format_from_string (options->report_format, &report.format))
       {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "Invalid --report-format “%s”: expected html, html-png or pdf",
+                     _("Invalid --report-format “%s”: expected html, html-png or pdf"),
                      options->report_format);
         return FALSE;
       }
@@ -473,7 +474,7 @@ derive_outputs (QsAnalysisResult         *result,
 
     if (!options->quiet)
       {
-        printf ("Wrote the report to %s\n", report_path);
+        printf (_("Wrote the report to %s\n"), report_path);
         fflush (stdout);
       }
   }
@@ -496,84 +497,88 @@ qs_cli_analyze (int    argc,
   };
   const GOptionEntry entries[] = {
     { "model-id", 0, 0, G_OPTION_ARG_STRING, &options.model_id,
-      "Model to analyse: a .safetensors file, a model or pipeline folder, or a Hugging Face "
-      "id org/name found in the local hub cache (or give it as the first argument)", "MODEL" },
+      N_("Model to analyse: a .safetensors file, a model or pipeline folder, or a Hugging Face "
+         "id org/name found in the local hub cache (or give it as the first argument)"),
+         N_("MODEL") },
     { "components", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.components,
-      "Pipeline components to analyse, as subfolder[:ClassName], one or more "
-      "(default: every component in model_index.json that has weights)", "NAME…" },
+      N_("Pipeline components to analyse, as subfolder[:ClassName], one or more "
+         "(default: every component in model_index.json that has weights)"), N_("NAME…") },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.cache_dir,
-      "Hugging Face hub cache searched first for an id (then $HF_HUB_CACHE, $HF_HOME/hub, "
-      "~/.cache/huggingface/hub)", "DIR" },
+      N_("Hugging Face hub cache searched first for an id (then $HF_HUB_CACHE, $HF_HOME/hub, "
+         "~/.cache/huggingface/hub)"), N_("DIR") },
     { "device", 0, 0, G_OPTION_ARG_STRING, &options.device,
 #ifdef QS_CLI_HAVE_GPU
-      "Compute device: auto (a GPU when one exists, else the CPU), cpu, vulkan, vulkan:N "
-      "(N from “quantscope-cli devices”), cuda or cuda:N (the N-th GPU, through Vulkan) "
-      "(default: auto)", "DEVICE" },
+      N_("Compute device: auto (a GPU when one exists, else the CPU), cpu, vulkan, vulkan:N "
+         "(N from “quantscope-cli devices”), cuda or cuda:N (the N-th GPU, through Vulkan) "
+         "(default: auto)"), N_("DEVICE") },
 #else
-      "Compute device: cpu (default: cpu)", "DEVICE" },
+      N_("Compute device: cpu (default: cpu)"), N_("DEVICE") },
 #endif
     { "dtypes", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.dtypes,
-      "SDNQ weight dtypes to test, one or more; the first is the primary dtype "
-      "(default: uint4 uint6 uint8 int8)", "DTYPE…" },
+      N_("SDNQ weight dtypes to test, one or more; the first is the primary dtype "
+         "(default: uint4 uint6 uint8 int8)"), N_("DTYPE…") },
     { "group-size", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.group_sizes,
-      "Group sizes in elements, one or more: 0 automatic, -1 row-wise (default: 0); with "
-      "several, the summary compares group sizes of the primary dtype", "N…" },
+      N_("Group sizes in elements, one or more: 0 automatic, -1 row-wise (default: 0); with "
+         "several, the summary compares group sizes of the primary dtype"), "N…" },
     { "svd-rank", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.svd_ranks,
-      "Ranks of the SVD low-rank branch, one or more (default: 32)", "RANK…" },
+      N_("Ranks of the SVD low-rank branch, one or more (default: 32)"), N_("RANK…") },
     { "svd-steps", 0, 0, G_OPTION_ARG_INT, &options.svd_steps,
-      "Power iterations of the randomized SVD (default: 8)", "N" },
+      N_("Power iterations of the randomized SVD (default: 8)"), "N" },
     { "no-svd", 0, 0, G_OPTION_ARG_NONE, &options.no_svd,
-      "Do not test formats with an SVD branch", NULL },
+      N_("Do not test formats with an SVD branch"), NULL },
     { "no-raw", 0, 0, G_OPTION_ARG_NONE, &options.no_raw,
-      "Do not test formats without an SVD branch", NULL },
+      N_("Do not test formats without an SVD branch"), NULL },
     { "skip-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &options.skip_threshold,
-      "NMSE above which a dtype is unusable for a layer (default: 0.1)", "NMSE" },
+      N_("NMSE above which a dtype is unusable for a layer (default: 0.1)"), N_("NMSE") },
     { "promote-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &options.promote_threshold,
-      "NMSE above which the primary dtype is promoted to a wider one (default: 0.01)", "NMSE" },
+      N_("NMSE above which the primary dtype is promoted to a wider one (default: 0.01)"),
+      N_("NMSE") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &options.output,
-      "CSV file to write; the analysis JSON is written beside it as <stem>.json "
-      "(default: quant_sensitivity_report.csv)", "FILE" },
+      N_("CSV file to write; the analysis JSON is written beside it as <stem>.json "
+         "(default: quant_sensitivity_report.csv)"), N_("FILE") },
     { "top-n", 0, 0, G_OPTION_ARG_INT, &options.top_n,
-      "Number of most sensitive layers to list (default: 30)", "N" },
+      N_("Number of most sensitive layers to list (default: 30)"), "N" },
     { "auto-config", 0, 0, G_OPTION_ARG_NONE, &options.auto_config,
-      "Pick the cheapest dtype × group size × SVD combination per layer whose NMSE is at or "
-      "under the promote threshold, and write the pipeline config", NULL },
+      N_("Pick the cheapest dtype × group size × SVD combination per layer whose NMSE is at or "
+         "under the promote threshold, and write the pipeline config"), NULL },
     { "pipeline-config-output", 0, 0, G_OPTION_ARG_FILENAME, &options.pipeline_config_output,
-      "Pipeline-config JSON written with --auto-config "
-      "(default: <output-stem>_pipeline_config.json)", "FILE" },
+      N_("Pipeline-config JSON written with --auto-config "
+         "(default: <output-stem>_pipeline_config.json)"), N_("FILE") },
     { "config-style", 0, 0, G_OPTION_ARG_STRING, &options.config_style,
-      "Form of per-layer group size and SVD in configs: script (modules_group_size_dict and "
-      "modules_svd_dict, read by the SDNQ fork of the analysis scripts) or upstream "
-      "(modules_quant_config, read by released SDNQ 0.2.x) (default: script)", "STYLE" },
+      N_("Form of per-layer group size and SVD in configs: script (modules_group_size_dict and "
+         "modules_svd_dict, read by the SDNQ fork of the analysis scripts) or upstream "
+         "(modules_quant_config, read by released SDNQ 0.2.x) (default: script)"), N_("STYLE") },
     { "from", 0, 0, G_OPTION_ARG_FILENAME, &options.from,
-      "Re-derive the summary, auto-config and configs from a saved analysis JSON with new "
-      "thresholds or top-N, without recomputing", "ANALYSIS.json" },
+      N_("Re-derive the summary, auto-config and configs from a saved analysis JSON with new "
+         "thresholds or top-N, without recomputing"), N_("ANALYSIS.json") },
 #ifdef QS_CLI_HAVE_REPORT
     { "report-format", 0, 0, G_OPTION_ARG_STRING, &options.report_format,
-      "Report written after the CSV and the summary: html (no chart), html-png (chart "
-      "embedded as PNG) or pdf (default: html-png)", "FORMAT" },
+      N_("Report written after the CSV and the summary: html (no chart), html-png (chart "
+         "embedded as PNG) or pdf (default: html-png)"), N_("FORMAT") },
     { "report-output", 0, 0, G_OPTION_ARG_FILENAME, &options.report_output,
-      "Report file (default: <output-stem>_report.html, or .pdf)", "FILE" },
+      N_("Report file (default: <output-stem>_report.html, or .pdf)"), N_("FILE") },
 #endif
     { "seed", 0, 0, G_OPTION_ARG_STRING, &options.seed,
-      "Seed of the randomized SVD start (default: 0)", "N" },
+      N_("Seed of the randomized SVD start (default: 0)"), "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads,
-      "CPU threads (default: 0, every core)", "N" },
+      N_("CPU threads (default: 0, every core)"), "N" },
     { "load-dtype", 0, 0, G_OPTION_ARG_STRING, &options.load_dtype,
-      "How weights are measured: stored (exactly as stored), bf16 or fp16 (rounded first, "
-      "as the SDNQ script's bf16 load does) (default: stored)", "DTYPE" },
+      N_("How weights are measured: stored (exactly as stored), bf16 or fp16 (rounded first, "
+         "as the SDNQ script's bf16 load does) (default: stored)"), N_("DTYPE") },
     { "model-dtype", 0, 0, G_OPTION_ARG_STRING, &options.model_dtype,
-      "Dtype of the SVD factors and their product: bf16, fp16 or fp32 (default: bf16)", "DTYPE" },
+      N_("Dtype of the SVD factors and their product: bf16, fp16 or fp32 (default: bf16)"),
+      N_("DTYPE") },
     { "min-numel", 0, 0, G_OPTION_ARG_INT64, &options.min_numel,
-      "Skip layers with fewer elements (default: 0, no minimum)", "N" },
+      N_("Skip layers with fewer elements (default: 0, no minimum)"), "N" },
     { "min-channels", 0, 0, G_OPTION_ARG_INT, &options.min_channels,
-      "Skip layers whose channel size (shape[1]) is smaller (default: 0, no minimum)", "N" },
+      N_("Skip layers whose channel size (shape[1]) is smaller (default: 0, no minimum)"), "N" },
     { "header-limit", 0, 0, G_OPTION_ARG_INT64, &options.header_limit,
-      "Largest safetensors header accepted, in bytes (default: 100000000, the limit of the "
-      "reference safetensors reader)", "BYTES" },
+      N_("Largest safetensors header accepted, in bytes (default: 100000000, the limit of the "
+         "reference safetensors reader)"), N_("BYTES") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options.quiet,
-      "Print no progress and no summary", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.positional, NULL, "[MODEL]" },
+      N_("Print no progress and no summary"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.positional, NULL,
+      N_("[MODEL]") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -597,31 +602,31 @@ qs_cli_analyze (int    argc,
 
   dtype_names = qs_dtype_list_names ();
   description = g_strdup_printf (
-    "Quantizes every layer in every requested format with SDNQ's rules and measures the\n"
-    "error: nmse (mean squared error over the unbiased variance of the weight), sqnr_db,\n"
-    "cosine_sim, max_abs_err and relative_l2. A layer is OK when the primary dtype's NMSE\n"
-    "is at or under the promote threshold, PROMOTE to the first listed dtype that is, and\n"
-    "SKIP when no dtype is at or under it or every dtype is above the skip threshold.\n"
-    "\n"
-    "Dtypes: %s\n", dtype_names);
+    _("Quantizes every layer in every requested format with SDNQ's rules and measures the\n"
+      "error: nmse (mean squared error over the unbiased variance of the weight), sqnr_db,\n"
+      "cosine_sim, max_abs_err and relative_l2. A layer is OK when the primary dtype's NMSE\n"
+      "is at or under the promote threshold, PROMOTE to the first listed dtype that is, and\n"
+      "SKIP when no dtype is at or under it or every dtype is above the skip threshold.\n"
+      "\n"
+      "Dtypes: %s\n"), dtype_names);
 
-  context = g_option_context_new ("- measure quantization sensitivity per layer");
+  context = g_option_context_new (N_("- measure quantization sensitivity per layer"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context, description);
 
   args = qs_cli_expand_multi_values (&argc, argv, multi);
   if (!g_option_context_parse_strv (context, &args, &error))
     {
-      fprintf (stderr, "quantscope-cli analyze: %s\n"
-               "Run “quantscope-cli analyze --help” for the options.\n", error->message);
+      fprintf (stderr, _("quantscope-cli analyze: %s\n"
+                 "Run “quantscope-cli analyze --help” for the options.\n"), error->message);
       analyze_options_clear (&options);
       return QS_CLI_EXIT_USAGE;
     }
 
   if (options.config_style != NULL && !qs_config_style_from_string (options.config_style, &style))
     {
-      fprintf (stderr, "quantscope-cli analyze: Invalid --config-style “%s”: expected script "
-               "or upstream\n", options.config_style);
+      fprintf (stderr, _("quantscope-cli analyze: Invalid --config-style “%s”: expected script "
+                 "or upstream\n"), options.config_style);
       analyze_options_clear (&options);
       return QS_CLI_EXIT_USAGE;
     }
@@ -633,8 +638,8 @@ qs_cli_analyze (int    argc,
     if (options.report_format != NULL
         && !qs_report_format_from_string (options.report_format, &format))
       {
-        fprintf (stderr, "quantscope-cli analyze: Invalid --report-format “%s”: expected "
-                 "html, html-png or pdf\n", options.report_format);
+        fprintf (stderr, _("quantscope-cli analyze: Invalid --report-format “%s”: expected "
+                   "html, html-png or pdf\n"), options.report_format);
         analyze_options_clear (&options);
         return QS_CLI_EXIT_USAGE;
       }
@@ -646,8 +651,8 @@ qs_cli_analyze (int    argc,
     {
       if (source != NULL || options.positional[1] != NULL)
         {
-          fprintf (stderr, "quantscope-cli analyze: give one model, either as an argument "
-                   "or with --model-id\n");
+          fprintf (stderr, _("quantscope-cli analyze: give one model, either as an argument "
+                     "or with --model-id\n"));
           analyze_options_clear (&options);
           return QS_CLI_EXIT_USAGE;
         }
@@ -660,8 +665,8 @@ qs_cli_analyze (int    argc,
 
       if (source != NULL)
         {
-          fprintf (stderr, "quantscope-cli analyze: --from reads a saved analysis instead of "
-                   "a model; give one or the other\n");
+          fprintf (stderr, _("quantscope-cli analyze: --from reads a saved analysis instead of "
+                     "a model; give one or the other\n"));
           analyze_options_clear (&options);
           return QS_CLI_EXIT_USAGE;
         }
@@ -674,10 +679,10 @@ qs_cli_analyze (int    argc,
           || options.model_dtype != NULL || options.min_numel != 0 || options.min_channels != 0
           || options.device != NULL || options.cache_dir != NULL || options.threads != 0)
         {
-          fprintf (stderr, "quantscope-cli analyze: with --from only --skip-threshold, "
-                   "--promote-threshold, --top-n, --auto-config, --config-style and the output "
-                   "options apply; the other options change what is measured, so run the "
-                   "analysis again instead\n");
+          fprintf (stderr, _("quantscope-cli analyze: with --from only --skip-threshold, "
+                     "--promote-threshold, --top-n, --auto-config, --config-style and the output "
+                     "options apply; the other options change what is measured, so run the "
+                     "analysis again instead\n"));
           analyze_options_clear (&options);
           return QS_CLI_EXIT_USAGE;
         }
@@ -701,8 +706,8 @@ qs_cli_analyze (int    argc,
       if (!(summary_options.skip_threshold > 0) || !(summary_options.promote_threshold > 0)
           || summary_options.promote_threshold > summary_options.skip_threshold)
         {
-          fprintf (stderr, "quantscope-cli analyze: Invalid thresholds: both must be positive "
-                   "and the promote threshold at most the skip threshold\n");
+          fprintf (stderr, _("quantscope-cli analyze: Invalid thresholds: both must be positive "
+                     "and the promote threshold at most the skip threshold\n"));
           analyze_options_clear (&options);
           return QS_CLI_EXIT_USAGE;
         }
@@ -728,8 +733,8 @@ qs_cli_analyze (int    argc,
 
   if (source == NULL)
     {
-      fprintf (stderr, "quantscope-cli analyze: no model given; pass a path or a Hugging "
-               "Face id, e.g. “quantscope-cli analyze path/to/model”\n");
+      fprintf (stderr, _("quantscope-cli analyze: no model given; pass a path or a Hugging "
+                 "Face id, e.g. “quantscope-cli analyze path/to/model”\n"));
       analyze_options_clear (&options);
       return QS_CLI_EXIT_USAGE;
     }
@@ -819,8 +824,8 @@ qs_cli_analyze (int    argc,
           && qs_analysis_result_get_n_layers (partial) > 0)
         {
           /* Keep what finished: a partial analysis is still worth reading. */
-          fprintf (stderr, "quantscope-cli analyze: cancelled after %u of %u layers; "
-                   "writing the partial result\n",
+          fprintf (stderr, _("quantscope-cli analyze: cancelled after %u of %u layers; "
+                     "writing the partial result\n"),
                    qs_analysis_result_get_n_layers (partial),
                    qs_analysis_result_get_n_layers_planned (partial));
           result = partial;
@@ -828,7 +833,7 @@ qs_cli_analyze (int    argc,
         }
       else if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          fprintf (stderr, "quantscope-cli analyze: cancelled before any layer finished\n");
+          fprintf (stderr, _("quantscope-cli analyze: cancelled before any layer finished\n"));
           status = 128 + (run.signal_number != 0 ? run.signal_number : SIGINT);
           goto out;
         }

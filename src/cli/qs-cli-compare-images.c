@@ -116,7 +116,7 @@ make_parent_folder (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Failed to create the output folder %s: %s", dir, g_strerror (saved_errno));
+                   _("Failed to create the output folder %s: %s"), dir, g_strerror (saved_errno));
       return FALSE;
     }
 
@@ -175,7 +175,7 @@ print_unmatched (GPtrArray  *names,
   if (names->len == 0)
     return;
 
-  fprintf (stderr, PROGRAM ": %u image%s in %s ha%s no partner in %s and %s not compared:\n",
+  fprintf (stderr, _("%s: %u image%s in %s ha%s no partner in %s and %s not compared:\n"), PROGRAM,
            names->len, names->len == 1 ? "" : "s", folder, names->len == 1 ? "s" : "ve",
            other, names->len == 1 ? "is" : "are");
   for (guint i = 0; i < names->len; i++)
@@ -250,7 +250,7 @@ print_worst_pairs (const PairResult *results,
 
   qsort (sorted, n, sizeof (PairResult), compare_by_ssim);
 
-  printf ("\nWorst %u pair%s by SSIM:\n", MIN (top_n, n), MIN (top_n, n) == 1 ? "" : "s");
+  printf (_("\nWorst %u pair%s by SSIM:\n"), MIN (top_n, n), MIN (top_n, n) == 1 ? "" : "s");
   table = scols_new_table ();
   scols_table_enable_colors (table, color);
   scols_table_set_stream (table, stdout);
@@ -308,27 +308,27 @@ print_summary (const PairResult *results,
         min_ssim = result;
     }
 
-  printf ("Compared %u image pair%s\n", n, n == 1 ? "" : "s");
+  printf (_("Compared %u image pair%s\n"), n, n == 1 ? "" : "s");
 
   /* Identical pairs have an infinite PSNR, which would make the mean
    * infinite. The mean is taken over the other pairs, and the line prints
    * how many pairs it leaves out. */
   if (n_finite == 0)
     {
-      printf ("PSNR  inf for every pair: the images are identical\n");
+      printf (_("PSNR  inf for every pair: the images are identical\n"));
     }
   else
     {
       g_autofree char *min_text = format_psnr (min_psnr->metrics.psnr);
 
-      printf ("PSNR  mean %.2f dB, min %s (%s)", sum_psnr / n_finite, min_text,
+      printf (_("PSNR  mean %.2f dB, min %s (%s)"), sum_psnr / n_finite, min_text,
               min_psnr->pair->name);
       if (n_finite < n)
-        printf ("; %u identical pair%s (inf) left out of the mean", n - n_finite,
+        printf (_("; %u identical pair%s (inf) left out of the mean"), n - n_finite,
                 n - n_finite == 1 ? "" : "s");
       printf ("\n");
     }
-  printf ("SSIM  mean %.5f, min %.5f (%s)\n", sum_ssim / n, min_ssim->metrics.ssim,
+  printf (_("SSIM  mean %.5f, min %.5f (%s)\n"), sum_ssim / n, min_ssim->metrics.ssim,
           min_ssim->pair->name);
 
   if (top_n > 0)
@@ -366,31 +366,31 @@ parse_arguments (CompareOptions  *options,
 {
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &options->output,
-      "CSV file to write (default: " DEFAULT_OUTPUT ")", "FILE" },
+      "CSV file to write (default: " DEFAULT_OUTPUT ")", N_("FILE") },
     { "diff-output", 0, 0, G_OPTION_ARG_FILENAME, &options->diff_output,
-      "Folder to write one difference heatmap PNG per pair into (created when missing)",
-      "DIR" },
+      N_("Folder to write one difference heatmap PNG per pair into (created when missing)"),
+      N_("DIR") },
     { "top-n", 0, 0, G_OPTION_ARG_INT, &options->top_n,
-      "Number of pairs with the lowest SSIM to list (default: 10; 0 lists none)", "N" },
+      N_("Number of pairs with the lowest SSIM to list (default: 10; 0 lists none)"), "N" },
 #ifdef QS_CLI_HAVE_REPORT
     { "report-output", 0, 0, G_OPTION_ARG_FILENAME, &options->report_output,
-      "Report file to write; the extension .html or .pdf picks the format", "FILE" },
+      N_("Report file to write; the extension .html or .pdf picks the format"), N_("FILE") },
     { "report-top-n", 0, 0, G_OPTION_ARG_INT, &options->report_top_n,
-      "Number of pairs with the lowest SSIM that the report shows side by side with their "
-      "difference maps (default: 8; 0 shows none)", "N" },
+      N_("Number of pairs with the lowest SSIM that the report shows side by side with their "
+         "difference maps (default: 8; 0 shows none)"), "N" },
 #endif
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
-      "Print no progress and no summary; errors and unmatched images are still printed",
+      N_("Print no progress and no summary; errors and unmatched images are still printed"),
       NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->positional, NULL,
-      "BASELINE QUANTIZED" },
+      N_("BASELINE QUANTIZED") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
 
-  context = g_option_context_new ("- compare renders of the original and the quantized "
-                                  "model");
+  context = g_option_context_new (N_("- compare renders of the original and the quantized "
+                                     "model"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context, description);
 
@@ -411,14 +411,14 @@ parse_arguments (CompareOptions  *options,
 
   if (options->top_n < 0)
     {
-      fprintf (stderr, PROGRAM ": invalid --top-n %d: expected 0 or more\n", options->top_n);
+      fprintf (stderr, _("%s: invalid --top-n %d: expected 0 or more\n"), PROGRAM, options->top_n);
       return QS_CLI_EXIT_USAGE;
     }
 
 #ifdef QS_CLI_HAVE_REPORT
   if (options->report_top_n < 0)
     {
-      fprintf (stderr, PROGRAM ": invalid --report-top-n %d: expected 0 or more\n",
+      fprintf (stderr, _("%s: invalid --report-top-n %d: expected 0 or more\n"), PROGRAM,
                options->report_top_n);
       return QS_CLI_EXIT_USAGE;
     }
@@ -426,8 +426,8 @@ parse_arguments (CompareOptions  *options,
   if (options->report_output != NULL
       && !report_format_from_path (options->report_output, &options->report_format))
     {
-      fprintf (stderr, PROGRAM ": invalid --report-output %s: the extension must be .html or "
-               ".pdf, which picks the format\n", options->report_output);
+      fprintf (stderr, _("%s: invalid --report-output %s: the extension must be .html or "
+                 ".pdf, which picks the format\n"), PROGRAM, options->report_output);
       return QS_CLI_EXIT_USAGE;
     }
 #endif
@@ -461,7 +461,7 @@ run_comparison (const CompareOptions *options,
         {
           int saved_errno = errno;
 
-          fprintf (stderr, PROGRAM ": failed to create the heatmap folder %s: %s\n",
+          fprintf (stderr, _("%s: failed to create the heatmap folder %s: %s\n"), PROGRAM,
                    options->diff_output, g_strerror (saved_errno));
           return QS_CLI_EXIT_FAILURE;
         }
@@ -516,7 +516,7 @@ run_comparison (const CompareOptions *options,
 
   if (results->len == 0)
     {
-      fprintf (stderr, PROGRAM ": no pair could be compared; %s was not written\n", output);
+      fprintf (stderr, _("%s: no pair could be compared; %s was not written\n"), PROGRAM, output);
       return QS_CLI_EXIT_FAILURE;
     }
 
@@ -530,7 +530,7 @@ run_comparison (const CompareOptions *options,
     }
 
   if (!options->quiet)
-    fprintf (stderr, "Wrote %s\n", output);
+    fprintf (stderr, _("Wrote %s\n"), output);
 
 #ifdef QS_CLI_HAVE_REPORT
   /* The report lists the failed pairs too, so it is written before the
@@ -545,7 +545,7 @@ run_comparison (const CompareOptions *options,
           return QS_CLI_EXIT_FAILURE;
         }
       if (!options->quiet)
-        fprintf (stderr, "Wrote the report to %s\n", options->report_output);
+        fprintf (stderr, _("Wrote the report to %s\n"), options->report_output);
     }
 #endif
 
@@ -557,7 +557,7 @@ run_comparison (const CompareOptions *options,
 
   if (n_failed > 0)
     {
-      fprintf (stderr, PROGRAM ": %u of %u pairs failed; %s lists the %u that succeeded\n",
+      fprintf (stderr, _("%s: %u of %u pairs failed; %s lists the %u that succeeded\n"), PROGRAM,
                n_failed, n_pairs, output, results->len);
       return QS_CLI_EXIT_FAILURE;
     }

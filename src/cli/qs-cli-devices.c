@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <glib/gi18n.h>
+
 #include "qs-cli.h"
 
 #ifdef QS_CLI_HAVE_GPU
@@ -82,12 +84,12 @@ print_auto_choice (GPtrArray *devices)
     {
       const QsGpuDeviceInfo *info = g_ptr_array_index (devices, gpu);
 
-      printf ("\n--device auto computes on Vulkan device %u (%s).\n", info->index, info->name);
+      printf (_("\n--device auto computes on Vulkan device %u (%s).\n"), info->index, info->name);
     }
   else if (devices->len > 0)
     {
-      printf ("\n--device auto computes on the CPU: no GPU was found, and a CPU implementation "
-              "of Vulkan is slower than the CPU backend (--device vulkan uses it anyway).\n");
+      printf (_("\n--device auto computes on the CPU: no GPU was found, and a CPU implementation "
+                "of Vulkan is slower than the CPU backend (--device vulkan uses it anyway).\n"));
     }
 }
 
@@ -103,10 +105,12 @@ qs_cli_devices (int    argc,
   g_autoptr(GPtrArray) devices = NULL;
 #endif
 
-  context = g_option_context_new ("- list the compute devices");
+  context = g_option_context_new (N_("- list the compute devices"));
+  /* GOption translates the parameter string and the summary through this domain. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
-                                "Lists the Vulkan devices that --device vulkan:N selects, "
-                                "with their type, driver and memory.");
+                                N_("Lists the Vulkan devices that --device vulkan:N selects, "
+                                   "with their type, driver and memory."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "quantscope-cli devices: %s\n", error->message);
@@ -115,7 +119,7 @@ qs_cli_devices (int    argc,
 
   if (argc > 1)
     {
-      fprintf (stderr, "quantscope-cli devices: unexpected argument “%s”\n", argv[1]);
+      fprintf (stderr, _("quantscope-cli devices: unexpected argument “%s”\n"), argv[1]);
       return QS_CLI_EXIT_USAGE;
     }
 
@@ -129,14 +133,14 @@ qs_cli_devices (int    argc,
 
   if (devices->len == 0)
     {
-      printf ("No Vulkan device found; Quantscope computes on the CPU (--device cpu).\n");
+      printf (_("No Vulkan device found; Quantscope computes on the CPU (--device cpu).\n"));
       return 0;
     }
 
   print_devices (devices);
   print_auto_choice (devices);
 #else
-  printf ("This build has no Vulkan backend; Quantscope computes on the CPU (--device cpu).\n");
+  printf (_("This build has no Vulkan backend; Quantscope computes on the CPU (--device cpu).\n"));
 #endif
 
   return 0;

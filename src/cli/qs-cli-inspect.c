@@ -132,7 +132,7 @@ print_tensors (const QsComponent *component)
                  g_strdup_printf ("%" G_GUINT64_FORMAT, tensor->data_end - tensor->data_begin));
     }
 
-  printf ("  Tensors:\n");
+  printf (_("  Tensors:\n"));
   table_print (table, 4);
 }
 
@@ -185,7 +185,7 @@ print_sdnq_layers (QsSdnqReader      *reader,
       const QsSdnqLayerInfo *info = g_ptr_array_index (layers, i);
 
       if (info->mismatch != NULL)
-        printf ("    MISMATCH: %s\n", info->mismatch);
+        printf (_("    MISMATCH: %s\n"), info->mismatch);
     }
 
   return n_mismatches;
@@ -215,11 +215,12 @@ qs_cli_inspect (int    argc,
   g_auto(InspectOptions) options = { 0 };
   const GOptionEntry entries[] = {
     { "components", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.components,
-      "Components to list, one or more subfolders (default: every component with weights)",
-      "NAME…" },
+      N_("Components to list, one or more subfolders (default: every component with weights)"),
+      N_("NAME…") },
     { "no-tensors", 0, 0, G_OPTION_ARG_NONE, &options.no_tensors,
-      "List only the components and SDNQ layers, not every tensor", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.positional, NULL, "PATH" },
+      N_("List only the components and SDNQ layers, not every tensor"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.positional, NULL,
+      N_("PATH") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -230,31 +231,31 @@ qs_cli_inspect (int    argc,
   QsModel *model;
   guint n_mismatches = 0;
 
-  context = g_option_context_new ("PATH - list a model's components, tensors and SDNQ layers");
+  context = g_option_context_new (N_("PATH - list a model's components, tensors and SDNQ layers"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context,
-    "Lists each component with weights and its tensors (name, dtype, shape, bytes). For an\n"
-    "SDNQ-quantized component it also lists every quantized layer with the dtype, group size,\n"
-    "SVD rank and quantized-matmul state that SDNQ derives from the saved config, and checks\n"
-    "the stored tensors' dtypes and shapes against that derivation. SDNQ does not store a\n"
-    "layer's original shape; it is recovered from the stored shapes, and marked with \"?\"\n"
-    "when no shape reproduces them.\n"
-    "\n"
-    "Exit status: 0 when every SDNQ layer agrees with its config, 1 when one does not or the\n"
-    "model cannot be read, 2 for invalid usage.");
+    N_("Lists each component with weights and its tensors (name, dtype, shape, bytes). For an\n"
+       "SDNQ-quantized component it also lists every quantized layer with the dtype, group size,\n"
+       "SVD rank and quantized-matmul state that SDNQ derives from the saved config, and checks\n"
+       "the stored tensors' dtypes and shapes against that derivation. SDNQ does not store a\n"
+       "layer's original shape; it is recovered from the stored shapes, and marked with \"?\"\n"
+       "when no shape reproduces them.\n"
+       "\n"
+       "Exit status: 0 when every SDNQ layer agrees with its config, 1 when one does not or the\n"
+       "model cannot be read, 2 for invalid usage."));
 
   args = qs_cli_expand_multi_values (&argc, argv, multi);
   if (!g_option_context_parse_strv (context, &args, &error))
     {
-      fprintf (stderr, "quantscope-cli inspect: %s\n"
-               "Run “quantscope-cli inspect --help” for the options.\n", error->message);
+      fprintf (stderr, _("quantscope-cli inspect: %s\n"
+                 "Run “quantscope-cli inspect --help” for the options.\n"), error->message);
       return QS_CLI_EXIT_USAGE;
     }
 
   if (options.positional == NULL || options.positional[0] == NULL || options.positional[1] != NULL)
     {
-      fprintf (stderr, "quantscope-cli inspect: give one model path, e.g. "
-               "“quantscope-cli inspect path/to/model”\n");
+      fprintf (stderr, _("quantscope-cli inspect: give one model path, e.g. "
+                 "“quantscope-cli inspect path/to/model”\n"));
       return QS_CLI_EXIT_USAGE;
     }
 
@@ -273,7 +274,7 @@ qs_cli_inspect (int    argc,
     }
 
   model = qs_sdnq_reader_get_model (reader);
-  printf ("Model: %s%s%s\n", qs_model_get_path (model),
+  printf (_("Model: %s%s%s\n"), qs_model_get_path (model),
           qs_model_get_pipeline_class (model) != NULL ? ", pipeline " : "",
           qs_model_get_pipeline_class (model) != NULL ? qs_model_get_pipeline_class (model) : "");
 
@@ -286,7 +287,7 @@ qs_cli_inspect (int    argc,
       if (!component_wanted (&options, component))
         continue;
 
-      printf ("\nComponent %s%s%s%s: %u file%s, %u tensors, %s, %s\n",
+      printf (_("\nComponent %s%s%s%s: %u file%s, %u tensors, %s, %s\n"),
               component->name[0] != '\0' ? component->name : "(model)",
               component->class_name != NULL ? " (" : "",
               component->class_name != NULL ? component->class_name : "",
@@ -303,7 +304,7 @@ qs_cli_inspect (int    argc,
 
   if (n_mismatches > 0)
     {
-      printf ("\n%u layer%s disagree%s with the SDNQ layout derived from the config\n",
+      printf (_("\n%u layer%s disagree%s with the SDNQ layout derived from the config\n"),
               n_mismatches, n_mismatches == 1 ? "" : "s", n_mismatches == 1 ? "s" : "");
       return QS_CLI_EXIT_FAILURE;
     }

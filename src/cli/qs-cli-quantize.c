@@ -321,7 +321,7 @@ interrupt_cb (gpointer user_data)
 static void
 print_result (const QsQuantizeResult *result)
 {
-  printf ("Wrote %s\n", result->output_path);
+  printf (_("Wrote %s\n"), result->output_path);
 
   for (guint c = 0; c < result->components->len; c++)
     {
@@ -333,7 +333,7 @@ print_result (const QsQuantizeResult *result)
 
       if (!component->quantized)
         {
-          printf ("  %s: copied unchanged (%s)\n", name, before);
+          printf (_("  %s: copied unchanged (%s)\n"), name, before);
           continue;
         }
 
@@ -349,15 +349,15 @@ print_result (const QsQuantizeResult *result)
 
       if (component->n_layers_quantized == 0 && component->n_layers_unquantized == 0)
         {
-          printf ("  %s: no layer that SDNQ quantizes under the config (Conv layers need "
-                  "--quant-conv, embeddings --quant-embedding); tensors rewritten unchanged "
-                  "with the config, %u shard%s, %s\n", name, component->n_shards,
+          printf (_("  %s: no layer that SDNQ quantizes under the config (Conv layers need "
+                    "--quant-conv, embeddings --quant-embedding); tensors rewritten unchanged "
+                    "with the config, %u shard%s, %s\n"), name, component->n_shards,
                   component->n_shards == 1 ? "" : "s", after);
           continue;
         }
 
-      printf ("  %s: %u layers quantized, %u left unquantized, %u shard%s, %s → %s, "
-              "largest layer NMSE %.3g\n",
+      printf (_("  %s: %u layers quantized, %u left unquantized, %u shard%s, %s → %s, "
+                "largest layer NMSE %.3g\n"),
               name, component->n_layers_quantized, component->n_layers_unquantized,
               component->n_shards, component->n_shards == 1 ? "" : "s", before, after, max_nmse);
     }
@@ -368,19 +368,19 @@ print_result (const QsQuantizeResult *result)
 
       if (layer->quantized)
         continue;
-      printf ("  left unquantized and listed in modules_to_not_convert: %s%s%s (%s)\n",
+      printf (_("  left unquantized and listed in modules_to_not_convert: %s%s%s (%s)\n"),
               layer->component, layer->component[0] != '\0' ? "/" : "", layer->name,
               layer->reason != NULL ? layer->reason : "skipped");
     }
 
   for (guint i = 0; i < result->notes->len; i++)
-    printf ("  note: %s\n", (const char *) g_ptr_array_index (result->notes, i));
+    printf (_("  note: %s\n"), (const char *) g_ptr_array_index (result->notes, i));
 
   if (result->verified)
-    printf ("Verified: every layer reads back from the written files with SDNQ's layout and "
-            "the same NMSE (largest relative difference %.2g)\n", result->max_verify_difference);
+    printf (_("Verified: every layer reads back from the written files with SDNQ's layout and "
+              "the same NMSE (largest relative difference %.2g)\n"), result->max_verify_difference);
   else
-    printf ("Not verified (--no-verify)\n");
+    printf (_("Not verified (--no-verify)\n"));
 }
 
 int
@@ -396,74 +396,76 @@ qs_cli_quantize (int    argc,
   };
   const GOptionEntry entries[] = {
     { "model-id", 0, 0, G_OPTION_ARG_STRING, &options.model_id,
-      "Model to quantize: a .safetensors file, a model or pipeline folder, or a Hugging Face id "
-      "org/name found in the local hub cache (or give it as the first argument)", "MODEL" },
+      N_("Model to quantize: a .safetensors file, a model or pipeline folder, or a Hugging Face id "
+         "org/name found in the local hub cache (or give it as the first argument)"), N_("MODEL") },
     { "output-path", 'o', 0, G_OPTION_ARG_FILENAME, &options.output_path,
-      "Folder to write the quantized model to (required); it must be outside the source and "
-      "empty or absent unless --overwrite is given", "DIR" },
+      N_("Folder to write the quantized model to (required); it must be outside the source and "
+         "empty or absent unless --overwrite is given"), N_("DIR") },
     { "pipeline-config", 0, 0, G_OPTION_ARG_FILENAME, &options.pipeline_config,
-      "Per-component SDNQConfig keyword arguments, as written by analyze --auto-config (either "
-      "config style); exactly the components it names are quantized", "FILE" },
+      N_("Per-component SDNQConfig keyword arguments, as written by analyze --auto-config (either "
+         "config style); exactly the components it names are quantized"), N_("FILE") },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.cache_dir,
-      "Hugging Face hub cache searched first for an id (then $HF_HUB_CACHE, $HF_HOME/hub, "
-      "~/.cache/huggingface/hub)", "DIR" },
+      N_("Hugging Face hub cache searched first for an id (then $HF_HUB_CACHE, $HF_HOME/hub, "
+         "~/.cache/huggingface/hub)"), N_("DIR") },
     { "device", 0, 0, G_OPTION_ARG_STRING, &options.device,
-      "Compute device: cpu or auto (the CPU) (default: cpu)", "DEVICE" },
+      N_("Compute device: cpu or auto (the CPU) (default: cpu)"), N_("DEVICE") },
     { "max-shard-size", 0, 0, G_OPTION_ARG_STRING, &options.max_shard_size,
-      "Largest safetensors file, as tensor data: KB, MB, GB are powers of 1000, KiB, MiB, GiB "
-      "powers of 1024, a plain number is bytes (default: 5GB)", "SIZE" },
+      N_("Largest safetensors file, as tensor data: KB, MB, GB are powers of 1000, KiB, MiB, GiB "
+         "powers of 1024, a plain number is bytes (default: 5GB)"), N_("SIZE") },
     { "components", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.components,
-      "Pipeline components to quantize, one or more subfolders; the others are copied "
-      "unchanged (default: every component with weights)", "NAME…" },
+      N_("Pipeline components to quantize, one or more subfolders; the others are copied "
+         "unchanged (default: every component with weights)"), N_("NAME…") },
     { "weights-dtype", 0, 0, G_OPTION_ARG_STRING, &options.weights_dtype,
-      "SDNQ weight dtype without a pipeline config (default: int8)", "DTYPE" },
+      N_("SDNQ weight dtype without a pipeline config (default: int8)"), N_("DTYPE") },
     { "group-size", 0, 0, G_OPTION_ARG_STRING, &options.group_size,
-      "Group size in elements: 0 automatic, -1 row-wise, -2 tensor-wise (default: 0)", "N" },
+      N_("Group size in elements: 0 automatic, -1 row-wise, -2 tensor-wise (default: 0)"), "N" },
     { "use-svd", 0, 0, G_OPTION_ARG_NONE, &options.use_svd,
-      "Add SDNQ's low-rank SVD branch to every layer", NULL },
+      N_("Add SDNQ's low-rank SVD branch to every layer"), NULL },
     { "svd-rank", 0, 0, G_OPTION_ARG_INT, &options.svd_rank,
-      "Rank of the SVD branch (default: 32)", "RANK" },
+      N_("Rank of the SVD branch (default: 32)"), N_("RANK") },
     { "svd-steps", 0, 0, G_OPTION_ARG_INT, &options.svd_steps,
-      "Power iterations of the randomized SVD (default: 8)", "N" },
+      N_("Power iterations of the randomized SVD (default: 8)"), "N" },
     { "use-quantized-matmul", 0, 0, G_OPTION_ARG_NONE, &options.use_quantized_matmul,
-      "Store layers for SDNQ's quantized matmul (8-bit weights transposed, SVD factors "
-      "transposed, 6-bit and wider automatic groups row-wise)", NULL },
+      N_("Store layers for SDNQ's quantized matmul (8-bit weights transposed, SVD factors "
+         "transposed, 6-bit and wider automatic groups row-wise)"), NULL },
     { "use-quantized-matmul-conv", 0, 0, G_OPTION_ARG_NONE, &options.use_quantized_matmul_conv,
-      "The same for Conv layers, which SDNQ then stores flattened to [O, I·k…]", NULL },
+      N_("The same for Conv layers, which SDNQ then stores flattened to [O, I·k…]"), NULL },
     { "quant-conv", 0, 0, G_OPTION_ARG_NONE, &options.quant_conv,
-      "Also quantize Conv layers (3- to 5-D weights)", NULL },
+      N_("Also quantize Conv layers (3- to 5-D weights)"), NULL },
     { "quant-embedding", 0, 0, G_OPTION_ARG_NONE, &options.quant_embedding,
-      "Also quantize Embedding layers", NULL },
+      N_("Also quantize Embedding layers"), NULL },
     { "no-dequantize-fp32", 0, 0, G_OPTION_ARG_NONE, &options.no_dequantize_fp32,
-      "Store scales and zero points in the model dtype instead of float32 where SDNQ allows it",
+      N_("Store scales and zero points in the model dtype instead of float32 where SDNQ allows it"),
       NULL },
     { "modules-to-not-convert", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.not_convert,
-      "Module patterns to leave unquantized, with SDNQ's matching rules, one or more", "PATTERN…" },
+      N_("Module patterns to leave unquantized, with SDNQ's matching rules, one or more"),
+      N_("PATTERN…") },
     { "minimum-numel", 0, 0, G_OPTION_ARG_INT64, &options.minimum_numel,
-      "Leave layers with fewer elements unquantized, as SDNQConfig's minimum_allowed_numel "
-      "does (default: 16384)", "N" },
+      N_("Leave layers with fewer elements unquantized, as SDNQConfig's minimum_allowed_numel "
+         "does (default: 16384)"), "N" },
     { "minimum-channel-size", 0, 0, G_OPTION_ARG_INT64, &options.minimum_channel_size,
-      "Leave layers whose channel size (shape[1]) is smaller unquantized, as SDNQConfig's "
-      "minimum_allowed_channel_size does (default: 32)", "N" },
+      N_("Leave layers whose channel size (shape[1]) is smaller unquantized, as SDNQConfig's "
+         "minimum_allowed_channel_size does (default: 32)"), "N" },
     { "model-dtype", 0, 0, G_OPTION_ARG_STRING, &options.model_dtype,
-      "Dtype of the SVD factors and of model-dtype scales: bf16, fp16 or fp32 (default: bf16)",
-      "DTYPE" },
+      N_("Dtype of the SVD factors and of model-dtype scales: bf16, fp16 or fp32 (default: bf16)"),
+      N_("DTYPE") },
     { "load-dtype", 0, 0, G_OPTION_ARG_STRING, &options.load_dtype,
-      "How weights are read before quantizing: stored (exactly as stored), bf16 or fp16 "
-      "(rounded first, as the SDNQ script's bf16 load does) (default: stored)", "DTYPE" },
+      N_("How weights are read before quantizing: stored (exactly as stored), bf16 or fp16 "
+         "(rounded first, as the SDNQ script's bf16 load does) (default: stored)"), N_("DTYPE") },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &options.seed,
-      "Seed of the randomized SVD start (default: 0)", "N" },
+      N_("Seed of the randomized SVD start (default: 0)"), "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads,
-      "CPU threads (default: 0, every core)", "N" },
+      N_("CPU threads (default: 0, every core)"), "N" },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &options.overwrite,
-      "Replace an output folder that is not empty", NULL },
+      N_("Replace an output folder that is not empty"), NULL },
     { "verify", 0, 0, G_OPTION_ARG_NONE, &options.verify,
-      "Read the written model back and compare every layer (the default)", NULL },
+      N_("Read the written model back and compare every layer (the default)"), NULL },
     { "no-verify", 0, 0, G_OPTION_ARG_NONE, &options.no_verify,
-      "Skip the read-back verification", NULL },
+      N_("Skip the read-back verification"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options.quiet,
-      "Print no progress and no summary", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.positional, NULL, "[MODEL]" },
+      N_("Print no progress and no summary"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.positional, NULL,
+      N_("[MODEL]") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -482,30 +484,30 @@ qs_cli_quantize (int    argc,
 
   dtype_names = qs_dtype_list_names ();
   description = g_strdup_printf (
-    "Writes an SDNQ-quantized copy of a model that SDNQ (Disty0/sdnq 0.2.x) loads: each\n"
-    "quantized layer is stored as <path>.weight, .scale, .zero_point (unsigned dtypes) and\n"
-    ".svd_up/.svd_down with SDNQ's dtypes and shapes, in safetensors shards with an index,\n"
-    "and config.json and quantization_config.json carry the quantization config. Eligible\n"
-    "layers that SDNQ's size checks reject are left unquantized and listed in\n"
-    "modules_to_not_convert. Other files are copied byte for byte. The output is built in a\n"
-    "hidden folder beside it and renamed into place when complete.\n"
-    "\n"
-    "Layers are found by tensor: a 2-D float *.weight is a Linear (or an Embedding by name),\n"
-    "a 3- to 5-D one is a Conv.\n"
-    "\n"
-    "Exit status: 0 success, 1 failure, 2 invalid usage, 130 cancelled.\n"
-    "\n"
-    "Dtypes: %s\n", dtype_names);
+    _("Writes an SDNQ-quantized copy of a model that SDNQ (Disty0/sdnq 0.2.x) loads: each\n"
+      "quantized layer is stored as <path>.weight, .scale, .zero_point (unsigned dtypes) and\n"
+      ".svd_up/.svd_down with SDNQ's dtypes and shapes, in safetensors shards with an index,\n"
+      "and config.json and quantization_config.json carry the quantization config. Eligible\n"
+      "layers that SDNQ's size checks reject are left unquantized and listed in\n"
+      "modules_to_not_convert. Other files are copied byte for byte. The output is built in a\n"
+      "hidden folder beside it and renamed into place when complete.\n"
+      "\n"
+      "Layers are found by tensor: a 2-D float *.weight is a Linear (or an Embedding by name),\n"
+      "a 3- to 5-D one is a Conv.\n"
+      "\n"
+      "Exit status: 0 success, 1 failure, 2 invalid usage, 130 cancelled.\n"
+      "\n"
+      "Dtypes: %s\n"), dtype_names);
 
-  context = g_option_context_new ("- write an SDNQ-quantized copy of a model");
+  context = g_option_context_new (N_("- write an SDNQ-quantized copy of a model"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context, description);
 
   args = qs_cli_expand_multi_values (&argc, argv, multi);
   if (!g_option_context_parse_strv (context, &args, &error))
     {
-      fprintf (stderr, "quantscope-cli quantize: %s\n"
-               "Run “quantscope-cli quantize --help” for the options.\n", error->message);
+      fprintf (stderr, _("quantscope-cli quantize: %s\n"
+                 "Run “quantscope-cli quantize --help” for the options.\n"), error->message);
       return QS_CLI_EXIT_USAGE;
     }
 
@@ -514,8 +516,8 @@ qs_cli_quantize (int    argc,
     {
       if (source != NULL || options.positional[1] != NULL)
         {
-          fprintf (stderr, "quantscope-cli quantize: give one model, either as an argument or "
-                   "with --model-id\n");
+          fprintf (stderr, _("quantscope-cli quantize: give one model, either as an argument or "
+                     "with --model-id\n"));
           return QS_CLI_EXIT_USAGE;
         }
       source = options.positional[0];
@@ -523,30 +525,30 @@ qs_cli_quantize (int    argc,
 
   if (source == NULL)
     {
-      fprintf (stderr, "quantscope-cli quantize: no model given; pass a path or a Hugging Face "
-               "id, e.g. “quantscope-cli quantize path/to/model --output-path out”\n");
+      fprintf (stderr, _("quantscope-cli quantize: no model given; pass a path or a Hugging Face "
+                 "id, e.g. “quantscope-cli quantize path/to/model --output-path out”\n"));
       return QS_CLI_EXIT_USAGE;
     }
 
   if (options.output_path == NULL || options.output_path[0] == '\0')
     {
-      fprintf (stderr, "quantscope-cli quantize: --output-path is required\n");
+      fprintf (stderr, _("quantscope-cli quantize: --output-path is required\n"));
       return QS_CLI_EXIT_USAGE;
     }
 
   if (options.verify && options.no_verify)
     {
-      fprintf (stderr, "quantscope-cli quantize: give --verify or --no-verify, not both\n");
+      fprintf (stderr, _("quantscope-cli quantize: give --verify or --no-verify, not both\n"));
       return QS_CLI_EXIT_USAGE;
     }
 
   if (options.pipeline_config != NULL && uniform_flags_given (&options))
     {
-      fprintf (stderr, "quantscope-cli quantize: --pipeline-config sets every component's "
-               "config; leave out --weights-dtype, --group-size, --use-svd, --svd-rank, "
-               "--svd-steps, --use-quantized-matmul, --use-quantized-matmul-conv, --quant-conv, "
-               "--quant-embedding, "
-               "--no-dequantize-fp32 and --modules-to-not-convert\n");
+      fprintf (stderr, _("quantscope-cli quantize: --pipeline-config sets every component's "
+                 "config; leave out --weights-dtype, --group-size, --use-svd, --svd-rank, "
+                 "--svd-steps, --use-quantized-matmul, --use-quantized-matmul-conv, --quant-conv, "
+                 "--quant-embedding, "
+                 "--no-dequantize-fp32 and --modules-to-not-convert\n"));
       return QS_CLI_EXIT_USAGE;
     }
 
@@ -596,7 +598,7 @@ qs_cli_quantize (int    argc,
     {
       if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          fprintf (stderr, "quantscope-cli quantize: cancelled; nothing was written to %s\n",
+          fprintf (stderr, _("quantscope-cli quantize: cancelled; nothing was written to %s\n"),
                    options.output_path);
           status = QS_CLI_EXIT_CANCELLED;
         }

@@ -105,7 +105,7 @@ print_svd_comparison (const QsSummary *summary,
           double *values = (double *) (void *) factors->data;
 
           qsort (values, factors->len, sizeof (double), compare_doubles);
-          printf ("; median NMSE improvement %.2f×", factors->len % 2 == 1
+          printf (_("; median NMSE improvement %.2f×"), factors->len % 2 == 1
                   ? values[factors->len / 2]
                   : 0.5 * (values[factors->len / 2 - 1] + values[factors->len / 2]));
         }
@@ -168,8 +168,8 @@ print_sizes (const char         *label,
   g_autofree char *uniform = format_size (totals->uniform_bytes);
   g_autofree char *recommended = format_size (totals->recommended_bytes);
 
-  printf ("  %-16s FP16 %s, uniform %s, recommended %s (%.1f%% smaller than FP16, "
-          "%.1f%% %s than uniform)\n",
+  printf (_("  %-16s FP16 %s, uniform %s, recommended %s (%.1f%% smaller than FP16, "
+            "%.1f%% %s than uniform)\n"),
           label, fp16, uniform, recommended, totals->savings_vs_fp16,
           fabs (totals->savings_vs_uniform),
           totals->savings_vs_uniform >= 0 ? "smaller" : "larger");
@@ -183,8 +183,8 @@ print_auto_config (const QsSummary *summary,
   gboolean with_component = summary->n_components > 1;
   g_autofree char *group = qs_format_group_size_label (summary->classify_group_size);
 
-  printf ("\n%sAuto-config%s: the cheapest format per layer with NMSE ≤ %g "
-          "(uniform: %s, %s, no SVD)\n",
+  printf (_("\n%sAuto-config%s: the cheapest format per layer with NMSE ≤ %g "
+            "(uniform: %s, %s, no SVD)\n"),
           escape (color, COLOR_BOLD), escape (color, COLOR_RESET), summary->promote_threshold,
           summary->primary_dtype, group);
   fflush (stdout);
@@ -240,7 +240,7 @@ print_auto_config (const QsSummary *summary,
   scols_print_table (table);
   scols_unref_table (table);
 
-  printf ("\nEstimated size of the analysed layers:\n");
+  printf (_("\nEstimated size of the analysed layers:\n"));
   if (summary->component_totals->len > 1)
     {
       for (guint i = 0; i < summary->component_totals->len; i++)
@@ -321,11 +321,11 @@ qs_cli_print_summary (QsAnalysisResult *result,
 
   printf ("\n%sModel%s %s\n", escape (color, COLOR_BOLD), escape (color, COLOR_RESET),
           model != NULL ? model : "(unknown)");
-  printf ("Layers: %u analysed", summary->n_layers);
+  printf (_("Layers: %u analysed"), summary->n_layers);
   if (!qs_analysis_result_get_complete (result))
-    printf (" of %u planned (cancelled, partial result)",
+    printf (_(" of %u planned (cancelled, partial result)"),
             qs_analysis_result_get_n_layers_planned (result));
-  printf (", %u tensors not quantizable\n", summary->n_skipped_tensors);
+  printf (_(", %u tensors not quantizable\n"), summary->n_skipped_tensors);
 
   printf ("%sOK %u%s   %sPROMOTE %u%s   %sSKIP %u%s",
           escape (color, COLOR_OK), summary->n_ok, escape (color, COLOR_RESET),
@@ -334,10 +334,11 @@ qs_cli_print_summary (QsAnalysisResult *result,
   if (summary->n_error > 0)
     printf ("   %sERROR %u%s", escape (color, COLOR_SKIP), summary->n_error,
             escape (color, COLOR_RESET));
-  printf ("   (promote ≤ %g, skip > %g)\n", summary->promote_threshold, summary->skip_threshold);
+  printf (_("   (promote ≤ %g, skip > %g)\n"),
+          summary->promote_threshold, summary->skip_threshold);
 
   if (summary->n_columns > 0)
-    printf ("NMSE of %s (%s): mean %s, median %s, worst %s, INF %u\n",
+    printf (_("NMSE of %s (%s): mean %s, median %s, worst %s, INF %u\n"),
             summary->columns[0], rows, mean, median, worst, summary->n_infinite);
   if (summary->n_kernel_unfriendly > 0)
     printf (ngettext ("%u layer has a width that is not a multiple of 16; int8 and fp8 "
@@ -362,11 +363,11 @@ qs_cli_print_summary (QsAnalysisResult *result,
   if (summary->top->len > 0)
     {
       if (summary->axis == QS_SUMMARY_AXIS_GROUP_SIZE)
-        printf ("\n%sTop %u most sensitive layers%s (NMSE of %s by group size, %s)\n",
+        printf (_("\n%sTop %u most sensitive layers%s (NMSE of %s by group size, %s)\n"),
                 escape (color, COLOR_BOLD), summary->top->len, escape (color, COLOR_RESET),
                 summary->primary_dtype, summary->uses_svd_rows ? "SVD rows" : "raw");
       else
-        printf ("\n%sTop %u most sensitive layers%s (NMSE, %s)\n",
+        printf (_("\n%sTop %u most sensitive layers%s (NMSE, %s)\n"),
                 escape (color, COLOR_BOLD), summary->top->len, escape (color, COLOR_RESET), rows);
       fflush (stdout);
       print_top_table (summary, color);

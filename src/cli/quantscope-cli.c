@@ -59,7 +59,7 @@ main (int    argc,
 
   if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-V") == 0)
     {
-      printf ("quantscope-cli %s\n", PACKAGE_VERSION);
+      printf (_("quantscope-cli %s\n"), PACKAGE_VERSION);
       return 0;
     }
 
@@ -97,7 +97,7 @@ main (int    argc,
     return qs_cli_devices (argc - 1, argv + 1);
 #endif
 
-  fprintf (stderr, "quantscope-cli: unknown command “%s”\n\n", argv[1]);
+  fprintf (stderr, _("quantscope-cli: unknown command “%s”\n\n"), argv[1]);
   print_usage (stderr);
 
   return QS_CLI_EXIT_USAGE;

@@ -242,7 +242,7 @@ qs_application_init (QsApplication *self)
     { NULL }
   };
 
-  self->settings = g_settings_new (APP_ID);
+  self->settings = g_settings_new (SCHEMA_ID);
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }
 
