@@ -9,7 +9,9 @@
 
 #include "qs-analysis-io.h"
 #include "qs-layer-row.h"
+#include "qs-compare-page.h"
 #include "qs-print-operation.h"
+#include "qs-quantize-dialog.h"
 #include "qs-report.h"
 #include "qs-window.h"
 
@@ -35,6 +37,7 @@ struct _QsWindow
   QsSetupPage          *setup_page;
   QsRunningPage        *running_page;
   QsResultsPage        *results_page;
+  QsComparePage        *compare_page;
 
   GSettings            *settings;
   QsWindowStage         stage;
@@ -54,6 +57,8 @@ struct _QsWindow
   guint                 n_busy;
 
   guint                 job_auto_config : 1;
+  /* The compare page is shown over the stage it was opened from. */
+  guint                 comparing : 1;
   guint                 cancelling : 1;
   guint                 closing : 1;
 };
@@ -155,7 +160,7 @@ static void
 update_switcher_bar (QsWindow *self)
 {
   adw_view_switcher_bar_set_reveal (self->switcher_bar,
-                                    self->stage == QS_WINDOW_STAGE_RESULTS
+                                    self->stage == QS_WINDOW_STAGE_RESULTS && !self->comparing
                                     && adw_view_switcher_title_get_title_visible (self->switcher_title));
 }
 
@@ -170,6 +175,9 @@ set_stage (QsWindow      *self,
   QsModel *model = qs_setup_page_get_model (self->setup_page);
 
   self->stage = stage;
+  self->comparing = FALSE;
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->back_button), "win.show-start");
+  gtk_widget_set_tooltip_text (self->back_button, _("Back to the Start"));
   gtk_stack_set_visible_child_name (self->page_stack, names[stage]);
 
   switch (stage)
@@ -233,8 +241,12 @@ update_actions (QsWindow *self)
     "export-csv", "save-pipeline-config", "save-pipeline-config-to", "print", "search",
   };
 
+  has_results = has_results && !self->comparing;
   for (guint i = 0; i < G_N_ELEMENTS (result_actions); i++)
     enable_action (self, result_actions[i], has_results);
+  enable_action (self, "quantize", has_results && !running);
+  enable_action (self, "compare-images", !running && !self->comparing);
+  enable_action (self, "compare-images-paths", !running);
 
   enable_action (self, "analyze", self->stage == QS_WINDOW_STAGE_SETUP && !running
                                   && qs_setup_page_get_valid (self->setup_page));
@@ -1260,7 +1272,121 @@ show_toast_activated (GSimpleAction *action,
   show_toast (QS_WINDOW (user_data), g_variant_get_string (parameter, NULL), FALSE);
 }
 
+/* Quantizing and comparing images */
+
+static void
+open_folder_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer      user_data)
+{
+  gtk_show_uri (GTK_WINDOW (user_data), g_variant_get_string (parameter, NULL), GDK_CURRENT_TIME);
+}
+
+static void
+quantize_finished_cb (QsQuantizeDialog *dialog,
+                      const char       *path,
+                      QsWindow         *self)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (path);
+  g_autofree char *uri = g_file_get_uri (folder);
+  AdwToast *toast = adw_toast_new (_("Quantized model written"));
+
+  adw_toast_set_button_label (toast, _("Open Folder"));
+  adw_toast_set_action_name (toast, "win.open-folder");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_signal_emit (self, signals[FILE_WRITTEN], 0, path);
+}
+
+static void
+quantize_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  QsWindow *self = QS_WINDOW (user_data);
+  QsAnalysisResult *result = qs_results_page_get_result (self->results_page);
+  QsModel *model = qs_setup_page_get_model (self->setup_page);
+  const char *model_path = NULL;
+  QsQuantizeDialog *dialog;
+
+  if (result != NULL)
+    model_path = qs_analysis_result_get_provenance_value (result, "model_path");
+  if (model_path == NULL && model != NULL)
+    model_path = qs_model_get_path (model);
+  if (model_path == NULL)
+    {
+      show_toast (self, _("The analysis does not name its model's folder, so there is nothing "
+                          "to quantize; open the model and analyse it again"), TRUE);
+      return;
+    }
+
+  dialog = qs_quantize_dialog_new (GTK_WINDOW (self), model_path,
+                                   qs_results_page_get_summary (self->results_page));
+  g_signal_connect_object (dialog, "finished", G_CALLBACK (quantize_finished_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+show_compare (QsWindow *self)
+{
+  self->comparing = TRUE;
+  gtk_stack_set_visible_child_name (self->page_stack, "compare");
+  adw_view_switcher_title_set_title (self->switcher_title, _("Compare Images"));
+  adw_view_switcher_title_set_subtitle (self->switcher_title,
+                                        _("Baseline and quantized renders"));
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, FALSE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->back_button), "win.close-compare");
+  gtk_widget_set_tooltip_text (self->back_button, _("Back"));
+  gtk_widget_set_visible (self->back_button, TRUE);
+  gtk_widget_set_visible (self->search_button, FALSE);
+  gtk_widget_set_visible (self->export_button, FALSE);
+  adw_view_switcher_bar_set_reveal (self->switcher_bar, FALSE);
+  update_actions (self);
+}
+
+static void
+compare_images_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  show_compare (QS_WINDOW (user_data));
+}
+
+static void
+compare_images_paths_activated (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  QsWindow *self = QS_WINDOW (user_data);
+  const char *baseline = NULL;
+  const char *quantized = NULL;
+  g_autoptr(GFile) baseline_file = NULL;
+  g_autoptr(GFile) quantized_file = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &baseline, &quantized);
+  baseline_file = g_file_new_for_path (baseline);
+  quantized_file = g_file_new_for_path (quantized);
+  show_compare (self);
+  qs_compare_page_set_inputs (self->compare_page, baseline_file, quantized_file);
+}
+
+static void
+close_compare_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  QsWindow *self = QS_WINDOW (user_data);
+
+  /* Back to the stage the page was opened from. */
+  set_stage (self, self->stage);
+}
+
 static const GActionEntry win_actions[] = {
+  { "quantize", quantize_activated, NULL, NULL, NULL },
+  { "open-folder", open_folder_activated, "s", NULL, NULL },
+  { "compare-images", compare_images_activated, NULL, NULL, NULL },
+  { "compare-images-paths", compare_images_paths_activated, "(ss)", NULL, NULL },
+  { "close-compare", close_compare_activated, NULL, NULL, NULL },
   { "open-model", open_model_activated, NULL, NULL, NULL },
   { "open-model-file", open_model_file_activated, NULL, NULL, NULL },
   { "open-model-path", open_model_path_activated, "s", NULL, NULL },
@@ -1405,6 +1531,7 @@ qs_window_class_init (QsWindowClass *klass)
   g_type_ensure (QS_TYPE_SETUP_PAGE);
   g_type_ensure (QS_TYPE_RUNNING_PAGE);
   g_type_ensure (QS_TYPE_RESULTS_PAGE);
+  g_type_ensure (QS_TYPE_COMPARE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/quantscope/Quantscope/ui/qs-window.ui");
@@ -1419,6 +1546,7 @@ qs_window_class_init (QsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QsWindow, setup_page);
   gtk_widget_class_bind_template_child (widget_class, QsWindow, running_page);
   gtk_widget_class_bind_template_child (widget_class, QsWindow, results_page);
+  gtk_widget_class_bind_template_child (widget_class, QsWindow, compare_page);
 }
 
 static void
