@@ -607,6 +607,9 @@ qs_cli_analyze (int    argc,
       "cosine_sim, max_abs_err and relative_l2. A layer is OK when the primary dtype's NMSE\n"
       "is at or under the promote threshold, PROMOTE to the first listed dtype that is, and\n"
       "SKIP when no dtype is at or under it or every dtype is above the skip threshold.\n"
+      "With several --group-size values the columns are the primary dtype's group sizes\n"
+      "instead: a layer is PROMOTE to the first group size that reaches the promote\n"
+      "threshold and SKIP when none does.\n"
       "\n"
       "Dtypes: %s\n"), dtype_names);
 
