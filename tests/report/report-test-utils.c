@@ -8,7 +8,6 @@
 
 #include <math.h>
 
-#include <fontconfig/fontconfig.h>
 #include <glib/gstdio.h>
 #include <pango/pangocairo.h>
 
@@ -263,11 +262,9 @@ report_test_save_output (const char *path,
 int
 report_test_run (void)
 {
-  int status = g_test_run ();
-
-  pango_cairo_font_map_set_default (NULL);
-  cairo_debug_reset_static_data ();
-  FcFini ();
-
-  return status;
+  /* Font and Cairo caches that live until exit are left to the system;
+   * the sanitizer run suppresses them (build-aux/lsan.supp), because
+   * cairo_debug_reset_static_data() aborts whenever a cache entry is still
+   * referenced, which depends on the font configuration of the machine. */
+  return g_test_run ();
 }
