@@ -24,6 +24,26 @@
 
 /* Fixtures */
 
+/* Writes @contents to @path and frees @path, so that a path built inline
+ * does not leak. */
+/* Returns @path and frees it when the current test ends, for paths built
+ * inline in an argument list. */
+static char *
+queued_path (char *path)
+{
+  g_test_queue_free (path);
+
+  return path;
+}
+
+static void
+write_text_take (char       *path,
+                 const char *contents)
+{
+  qs_test_write_file (path, contents);
+  g_free (path);
+}
+
 static float
 random_normal (GRand *rand)
 {
@@ -664,7 +684,7 @@ test_sharding (void)
       add_random_tensor (st, bias, bias_shape, 1, 20 + i);
     }
   qs_test_safetensors_write (st, source_file);
-  qs_test_write_file (g_build_filename (source, "config.json", NULL),
+  write_text_take (g_build_filename (source, "config.json", NULL),
                       "{\"_class_name\": \"TinyModel\", \"_diffusers_version\": \"0.32.0\"}");
 
   /* Each int8 weight is 16 KiB, so a 20 000-byte limit splits the layers. */
@@ -747,22 +767,22 @@ make_pipeline (const char *root)
   add_random_tensor (encoder, "encoder.layers.0.fc.weight", linear, 2, 5);
   qs_test_safetensors_write (encoder, encoder_file);
 
-  qs_test_write_file (g_build_filename (source, "model_index.json", NULL),
+  write_text_take (g_build_filename (source, "model_index.json", NULL),
                       "{\n  \"_class_name\": \"TinyPipeline\",\n  \"_diffusers_version\": \"0.32.0\",\n"
                       "  \"transformer\": [\"diffusers\", \"TinyTransformer\"],\n"
                       "  \"text_encoder\": [\"transformers\", \"TinyEncoder\"],\n"
                       "  \"scheduler\": [\"diffusers\", \"FlowMatchEulerDiscreteScheduler\"],\n"
                       "  \"tokenizer\": [\"transformers\", \"TinyTokenizer\"]\n}\n");
-  qs_test_write_file (g_build_filename (source, "transformer", "config.json", NULL),
+  write_text_take (g_build_filename (source, "transformer", "config.json", NULL),
                       "{\"_class_name\": \"TinyTransformer\", \"_diffusers_version\": \"0.32.0\", "
                       "\"eps\": 1e-06, \"scale\": 10000.0, \"names\": [\"é\"]}");
-  qs_test_write_file (g_build_filename (source, "transformer", "README.md", NULL), "notes\n");
-  qs_test_write_file (g_build_filename (source, "text_encoder", "config.json", NULL),
+  write_text_take (g_build_filename (source, "transformer", "README.md", NULL), "notes\n");
+  write_text_take (g_build_filename (source, "text_encoder", "config.json", NULL),
                       "{\"architectures\": [\"TinyEncoder\"], \"model_type\": \"tiny\"}");
-  qs_test_write_file (g_build_filename (source, "scheduler", "scheduler_config.json", NULL),
+  write_text_take (g_build_filename (source, "scheduler", "scheduler_config.json", NULL),
                       "{\"_class_name\": \"FlowMatchEulerDiscreteScheduler\", \"shift\": 3.0}\n");
-  qs_test_write_file (g_build_filename (source, "tokenizer", "vocab.txt", NULL), "a\nb\nc\n");
-  qs_test_write_file (g_build_filename (source, "tokenizer", "nested", "merges.txt", NULL), "a b\n");
+  write_text_take (g_build_filename (source, "tokenizer", "vocab.txt", NULL), "a\nb\nc\n");
+  write_text_take (g_build_filename (source, "tokenizer", "nested", "merges.txt", NULL), "a b\n");
 
   return source;
 }
@@ -816,7 +836,7 @@ test_pipeline_copies (void)
       g_test_message ("copied %s", copied[i]);
       g_assert_true (files_equal (a, b));
     }
-  g_assert_false (g_file_test (g_build_filename (output, "text_encoder", "quantization_config.json", NULL),
+  g_assert_false (g_file_test (queued_path (g_build_filename (output, "text_encoder", "quantization_config.json", NULL)),
                                G_FILE_TEST_EXISTS));
 
   /* config.json keeps every original key, sorted, with Python's numbers. */
@@ -905,8 +925,8 @@ test_pipeline_config_selects (void)
   tensor = qs_safetensors_file_lookup (file, "encoder.layers.0.fc.scale");
   g_assert_nonnull (tensor);
   g_assert_cmpint (tensor->shape[1], ==, 4);
-  g_assert_true (files_equal (g_build_filename (source, "transformer", "diffusion_pytorch_model.safetensors", NULL),
-                              g_build_filename (output, "transformer", "diffusion_pytorch_model.safetensors", NULL)));
+  g_assert_true (files_equal (queued_path (g_build_filename (source, "transformer", "diffusion_pytorch_model.safetensors", NULL)),
+                              queued_path (g_build_filename (output, "transformer", "diffusion_pytorch_model.safetensors", NULL))));
 
   qs_test_remove_tree (root);
 }
@@ -1059,7 +1079,7 @@ test_non_finite_rejected (void)
   bf16[300] = 0x7F80;
   qs_test_safetensors_add_f32 (st, "a.weight", "[256, 128]", values, 256 * 128);
   qs_test_safetensors_add_u16 (st, "b.weight", "BF16", "[256, 128]", bf16, 256 * 128);
-  qs_test_safetensors_write (st, g_build_filename (source, "model.safetensors", NULL));
+  qs_test_safetensors_write (st, queued_path (g_build_filename (source, "model.safetensors", NULL)));
 
   result = quantize_model (source, settings, &error);
   g_assert_null (result);
@@ -1086,7 +1106,7 @@ test_non_finite_results_rejected (void)
   values[0] = 3e38f;
   values[1] = -3e38f;
   qs_test_safetensors_add_f32 (st, "wide.weight", "[256, 128]", values, 256 * 128);
-  qs_test_safetensors_write (st, g_build_filename (source, "model.safetensors", NULL));
+  qs_test_safetensors_write (st, queued_path (g_build_filename (source, "model.safetensors", NULL)));
 
   {
     g_autoptr(QsQuantizeSettings) settings = settings_for (output, "uint4", 0);
@@ -1105,7 +1125,7 @@ test_non_finite_results_rejected (void)
   st = qs_test_safetensors_new ();
   qs_test_safetensors_add_f32 (st, "wide.weight", "[256, 128]", values, 256 * 128);
   qs_test_remove_tree (source);
-  qs_test_safetensors_write (st, g_build_filename (source, "model.safetensors", NULL));
+  qs_test_safetensors_write (st, queued_path (g_build_filename (source, "model.safetensors", NULL)));
 
   {
     g_autoptr(QsQuantizeSettings) settings = settings_for (output, "int8", 0);
@@ -1170,7 +1190,7 @@ test_output_checks (void)
     result = quantize_model (source, settings, &error);
     g_assert_no_error (error);
     g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
-    g_assert_true (g_file_test (g_build_filename (busy, "model.safetensors", NULL),
+    g_assert_true (g_file_test (queued_path (g_build_filename (busy, "model.safetensors", NULL)),
                                 G_FILE_TEST_IS_REGULAR));
   }
 
@@ -1181,7 +1201,7 @@ test_output_checks (void)
     g_autoptr(QsQuantizeResult) result = quantize_model (source, settings, &error);
 
     g_assert_no_error (error);
-    g_assert_true (g_file_test (g_build_filename (empty, "quantization_config.json", NULL),
+    g_assert_true (g_file_test (queued_path (g_build_filename (empty, "quantization_config.json", NULL)),
                                 G_FILE_TEST_IS_REGULAR));
   }
 
@@ -1267,7 +1287,7 @@ test_size_checks_listed (void)
   add_random_tensor (st, "narrow.weight", narrow, 2, 2);
   add_random_tensor (st, "good.weight", good, 2, 3);
   add_random_tensor (st, "skipped.weight", good, 2, 4);
-  qs_test_safetensors_write (st, g_build_filename (source, "model.safetensors", NULL));
+  qs_test_safetensors_write (st, queued_path (g_build_filename (source, "model.safetensors", NULL)));
   g_ptr_array_add (settings->config->modules_to_not_convert, g_strdup ("skipped"));
 
   result = quantize_model (source, settings, &error);
@@ -1275,7 +1295,7 @@ test_size_checks_listed (void)
   g_assert_true (result->verified);
   g_assert_cmpuint (result->layers->len, ==, 4);
 
-  saved = load_json (g_build_filename (output, "quantization_config.json", NULL));
+  saved = load_json (queued_path (g_build_filename (output, "quantization_config.json", NULL)));
   not_convert = json_object_get_array_member (json_node_get_object (saved), "modules_to_not_convert");
   g_assert_cmpuint (json_array_get_length (not_convert), ==, 3);
   g_assert_cmpstr (json_array_get_string_element (not_convert, 0), ==, "skipped");

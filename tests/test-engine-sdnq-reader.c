@@ -16,6 +16,16 @@
 #include "qs-sdnq-reader.h"
 #include "qs-test-utils.h"
 
+/* Writes @contents to @path and frees @path, so that a path built inline
+ * does not leak. */
+static void
+write_text_take (char       *path,
+                 const char *contents)
+{
+  qs_test_write_file (path, contents);
+  g_free (path);
+}
+
 static float
 random_normal (GRand *rand)
 {
@@ -592,7 +602,7 @@ test_invalid_config_rejected (void)
   g_autoptr(GError) error = NULL;
 
   write_mixed_model (source);
-  qs_test_write_file (g_build_filename (source, "quantization_config.json", NULL),
+  write_text_take (g_build_filename (source, "quantization_config.json", NULL),
                       "{\"quant_method\": \"sdnq\", \"weights_dtype\": \"uint99\"}");
   reader = qs_sdnq_reader_open (source, &error);
   g_assert_null (reader);

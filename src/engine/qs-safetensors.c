@@ -1114,9 +1114,11 @@ qs_tensor_release_pages (const QsTensorInfo *tensor)
   end = begin + (tensor->data_end - tensor->data_begin);
 
   /* Only whole pages inside the tensor: a neighbouring tensor's bytes on a
-   * shared page may still be needed. */
+   * shared page may still be needed. glibc's posix_madvise() ignores
+   * POSIX_MADV_DONTNEED, so this uses madvise(); on this read-only private
+   * file mapping it drops the pages, and a later read maps them again. */
   begin = (begin + page_size - 1) & ~(page_size - 1);
   end &= ~(page_size - 1);
   if (end > begin)
-    posix_madvise ((void *) begin, end - begin, POSIX_MADV_DONTNEED);
+    madvise ((void *) begin, end - begin, MADV_DONTNEED);
 }
