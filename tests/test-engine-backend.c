@@ -469,6 +469,52 @@ test_backend_linear_vs_conv_grouping (void)
   free_results (conv_results, G_N_ELEMENTS (formats));
 }
 
+/* Tensor-wise scales (-2) quantize the whole tensor as one group, which
+ * spans every row block, in Linear, Conv and SVD layers alike. */
+static void
+test_backend_tensor_wise (void)
+{
+  const gint64 linear_shape[] = { 96, 320 };
+  const gint64 conv_shape[] = { 48, 16, 3, 3 };
+  g_autofree float *linear_w = make_low_rank_weight (96, 320);
+  g_autofree float *conv_w = make_weight (48 * 16 * 9, 8);
+  g_autofree float *zero_w = g_new0 (float, 96 * 320);
+  QsLayerWeights linear = make_layer (linear_w, QS_LAYER_LINEAR, 2, linear_shape);
+  QsLayerWeights conv = make_layer (conv_w, QS_LAYER_CONV, 4, conv_shape);
+  QsLayerWeights zero = make_layer (zero_w, QS_LAYER_LINEAR, 2, linear_shape);
+  QsEvalOptions options = default_options ();
+  const QsFormat formats[] = {
+    { dtype ("uint4"), -2, 0 },
+    { dtype ("int8"), -2, 0 },
+    { dtype ("float8_e4m3fn"), -2, 0 },
+    { dtype ("uint12"), -2, 0 },
+    { dtype ("int4"), 32, 0 },
+    { dtype ("uint4"), -2, 8 },
+  };
+  QsFormatResult *results;
+
+  check_against_naive (&linear, formats, G_N_ELEMENTS (formats), &options, 1e-12);
+  check_against_naive (&conv, formats, G_N_ELEMENTS (formats), &options, 1e-12);
+
+  results = evaluate (2, &linear, formats, G_N_ELEMENTS (formats), &options);
+  g_assert_cmpint (results[0].resolved_group_size, ==, -2);
+  g_assert_cmpint (results[5].resolved_group_size, ==, -2);
+  g_assert_cmpuint (results[0].n_degenerate_groups, ==, 0);
+  /* One scale for all 96 rows loses more than one scale per 32 values. */
+  g_assert_cmpfloat (results[0].metrics.nmse, >, results[4].metrics.nmse);
+  free_results (results, G_N_ELEMENTS (formats));
+
+  /* An all-zero tensor is one degenerate group, reconstructed exactly. */
+  results = evaluate (2, &zero, formats, 4, &options);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_assert_false (results[i].failed);
+      g_assert_cmpuint (results[i].n_degenerate_groups, ==, 1);
+      g_assert_cmpfloat (results[i].metrics.max_abs_err, ==, 0.0);
+    }
+  free_results (results, 4);
+}
+
 static void
 test_backend_embedding (void)
 {
@@ -1000,6 +1046,7 @@ main (int   argc,
   g_test_add_func ("/qs/engine/backend/conv-strided-groups", test_backend_conv_strided_groups);
   g_test_add_func ("/qs/engine/backend/conv3d", test_backend_conv3d);
   g_test_add_func ("/qs/engine/backend/linear-vs-conv-grouping", test_backend_linear_vs_conv_grouping);
+  g_test_add_func ("/qs/engine/backend/tensor-wise", test_backend_tensor_wise);
   g_test_add_func ("/qs/engine/backend/embedding", test_backend_embedding);
   g_test_add_func ("/qs/engine/backend/five-dims", test_backend_five_dims);
   g_test_add_func ("/qs/engine/backend/zero-rows", test_backend_zero_rows);

@@ -280,7 +280,9 @@ schedule_dispatch_locked (QsAnalysisJob *self)
     return;
 
   self->dispatch_source = g_idle_source_new ();
-  g_source_set_priority (self->dispatch_source, G_PRIORITY_LOW);
+  /* Default idle rather than low priority: under a window that redraws all
+   * the time, low-priority idles can wait until the whole run has ended. */
+  g_source_set_priority (self->dispatch_source, G_PRIORITY_DEFAULT_IDLE);
   g_source_set_callback (self->dispatch_source, dispatch_pending_cb,
                          g_object_ref (self), g_object_unref);
   g_source_set_static_name (self->dispatch_source, "[quantscope] analysis progress");
@@ -423,6 +425,18 @@ analyse_layer (QsAnalysisJob      *self,
   memcpy (weights.shape, layer->shape, sizeof weights.shape);
   weights.numel = tensor->numel;
   weights.name = tensor->name;
+
+  /* Without a load-dtype rounding, the stored 16-bit or 32-bit floats
+   * widen exactly to the decoded values, so a backend may upload those
+   * bytes instead. They stay readable after qs_tensor_release_pages():
+   * the backend reads them from the page cache or the file again. */
+  if (self->settings->load_dtype == QS_LOAD_DTYPE_STORED &&
+      (tensor->dtype == QS_TENSOR_BF16 || tensor->dtype == QS_TENSOR_F16 ||
+       tensor->dtype == QS_TENSOR_F32))
+    {
+      weights.stored_data = qs_safetensors_file_get_data (tensor->file, tensor);
+      weights.stored_dtype = tensor->dtype;
+    }
 
   options.svd_steps = self->settings->svd_steps;
   options.model_dtype = self->settings->model_dtype;

@@ -40,12 +40,14 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (QsCpuBackend, qs_cpu_backend, G_TYPE_OBJECT,
                                                       qs_cpu_backend_iface_init))
 
 /* One format of a pass: its dtype, its resolved layout, and the index of
- * its result. */
+ * its result. A tensor-wise layout describes the whole tensor as one
+ * row, which the row blocks of the fused pass cannot split. */
 typedef struct
 {
   const QsDtype *dtype;
   QsGroupLayout  layout;
   guint          result_index;
+  gboolean       tensor_wise;
 } PassFormat;
 
 /* What every pass over one layer shares. */
@@ -274,7 +276,8 @@ run_fused_pass (const LayerContext *ctx,
 /* Evaluates one format through SDNQ's whole storage path: quantize the
  * layer, pack the codes, unpack them and dequantize. This is needed for
  * dtypes whose codes change in packing (uint9 to uint15), whose numbers
- * are SDNQ's only after the round trip. */
+ * are SDNQ's only after the round trip. Tensor-wise formats take this
+ * path too, because their single group spans every row block. */
 static gboolean
 run_round_trip (const LayerContext *ctx,
                 const float        *source,
@@ -318,8 +321,8 @@ run_round_trip (const LayerContext *ctx,
   return TRUE;
 }
 
-/* Evaluates @formats on @source: the fused pass for most dtypes, and the
- * storage round trip for the dtypes that need it. */
+/* Evaluates @formats on @source: the fused pass for most formats, and the
+ * storage round trip for tensor-wise formats and the dtypes that need it. */
 static gboolean
 evaluate_formats (const LayerContext *ctx,
                   const float        *source,
@@ -334,7 +337,7 @@ evaluate_formats (const LayerContext *ctx,
     {
       const PassFormat *format = &g_array_index (formats, PassFormat, i);
 
-      if (!qs_dtype_needs_pack_round_trip (format->dtype))
+      if (!format->tensor_wise && !qs_dtype_needs_pack_round_trip (format->dtype))
         g_array_append_val (fused, *format);
     }
 
@@ -346,7 +349,7 @@ evaluate_formats (const LayerContext *ctx,
     {
       const PassFormat *format = &g_array_index (formats, PassFormat, i);
 
-      if (qs_dtype_needs_pack_round_trip (format->dtype) &&
+      if ((format->tensor_wise || qs_dtype_needs_pack_round_trip (format->dtype)) &&
           !run_round_trip (ctx, source, product, format, results, error))
         return FALSE;
     }
@@ -384,6 +387,7 @@ prepare_format (const LayerContext   *ctx,
 
   pass_format->dtype = format->dtype;
   pass_format->result_index = index;
+  pass_format->tensor_wise = resolved == -2;
   qs_group_layout_init (&pass_format->layout, layer->shape, layer->ndim, resolved);
 
   result->resolved_group_size = resolved;

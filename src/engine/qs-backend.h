@@ -10,6 +10,7 @@
 #include "qs-dtype.h"
 #include "qs-metrics.h"
 #include "qs-quant.h"
+#include "qs-safetensors.h"
 #include "qs-svd.h"
 
 G_BEGIN_DECLS
@@ -64,15 +65,27 @@ void qs_format_result_clear (QsFormatResult *result);
  * @shape: the dimensions
  * @numel: the element count
  * @name: the parameter name, for messages
+ * @stored_data: (nullable): the tensor's bytes as the file stores them,
+ *   little-endian and at any alignment, when they widen exactly to @data;
+ *   %NULL when they are not available or a load-dtype rounding changed the
+ *   values. A backend may upload these instead of @data: the Vulkan
+ *   backend does for BF16 and F16, which halves the upload. The CPU
+ *   backend ignores them.
+ * @stored_dtype: the dtype of @stored_data; ignored when it is %NULL
+ *
+ * One layer's weight. Zero-initialise the struct so that fields added at
+ * its end keep their neutral value.
  */
 typedef struct
 {
-  const float *data;
-  QsLayerKind  kind;
-  guint        ndim;
-  gint64       shape[QS_MAX_DIMS];
-  guint64      numel;
-  const char  *name;
+  const float   *data;
+  QsLayerKind    kind;
+  guint          ndim;
+  gint64         shape[QS_MAX_DIMS];
+  guint64        numel;
+  const char    *name;
+  const guint8  *stored_data;
+  QsTensorDtype  stored_dtype;
 } QsLayerWeights;
 
 /**

@@ -310,12 +310,14 @@ xoshiro_uniform_open0 (Xoshiro256 *rng)
   return ((xoshiro_next (rng) >> 11) + 1) * 0x1.0p-53;
 }
 
-static void
-fill_gaussian (float   *out,
-               gsize    n,
-               guint64  seed)
+void
+qs_lowrank_fill_gaussian (float   *out,
+                          gsize    n,
+                          guint64  seed)
 {
   Xoshiro256 rng;
+
+  g_return_if_fail (n == 0 || out != NULL);
 
   xoshiro_init (&rng, seed);
 
@@ -386,33 +388,41 @@ qr_in_place (float       *x,
 }
 
 /* The row-major rows × cols matrix A is, read in column-major order, the
- * cols × rows matrix Aᵀ with leading dimension cols. The two helpers below
- * multiply by A or Aᵀ from that single buffer. */
-
-/* out (rows × k, column-major) = A · q (q: cols × k, column-major). */
-static void
-multiply_a (const float *a,
-            lapack_int   rows,
-            lapack_int   cols,
-            const float *q,
-            lapack_int   k,
-            float       *out)
+ * cols × rows matrix Aᵀ with leading dimension cols. The BLAS product
+ * below multiplies by A or Aᵀ from that single buffer. */
+typedef struct
 {
-  cblas_sgemm (CblasColMajor, CblasTrans, CblasNoTrans,
-               rows, k, cols, 1.0f, a, cols, q, cols, 0.0f, out, rows);
-}
+  const float *a;
+  lapack_int   rows;
+  lapack_int   cols;
+} HostMatrix;
 
-/* out (cols × k, column-major) = Aᵀ · q (q: rows × k, column-major). */
-static void
-multiply_at (const float *a,
-             lapack_int   rows,
-             lapack_int   cols,
-             const float *q,
-             lapack_int   k,
-             float       *out)
+static gboolean
+multiply_host (gboolean      transpose,
+               const float  *in,
+               gint          k,
+               float        *out,
+               gpointer      user_data,
+               GError      **error)
 {
-  cblas_sgemm (CblasColMajor, CblasNoTrans, CblasNoTrans,
-               cols, k, rows, 1.0f, a, cols, q, rows, 0.0f, out, cols);
+  const HostMatrix *matrix = user_data;
+
+  if (!transpose)
+    {
+      /* out (rows × k, column-major) = A · in (in: cols × k, column-major). */
+      cblas_sgemm (CblasColMajor, CblasTrans, CblasNoTrans,
+                   matrix->rows, k, matrix->cols, 1.0f, matrix->a, matrix->cols,
+                   in, matrix->cols, 0.0f, out, matrix->rows);
+    }
+  else
+    {
+      /* out (cols × k, column-major) = Aᵀ · in (in: rows × k, column-major). */
+      cblas_sgemm (CblasColMajor, CblasNoTrans, CblasNoTrans,
+                   matrix->cols, k, matrix->rows, 1.0f, matrix->a, matrix->cols,
+                   in, matrix->rows, 0.0f, out, matrix->cols);
+    }
+
+  return TRUE;
 }
 
 /* Computes the SVD of the column-major p × k matrix @b (overwritten):
@@ -456,14 +466,15 @@ lowrank_new (gint64 rows,
 /* torch.svd_lowrank's branch for m < n or n > q, the usual one: the basis
  * is built for Aᵀ, so the start matrix has one row per row of A. */
 static QsLowRank *
-lowrank_transposed (const float   *a,
-                    lapack_int     m,
-                    lapack_int     n,
-                    lapack_int     q,
-                    guint          steps,
-                    guint64        seed,
-                    GCancellable  *cancellable,
-                    GError       **error)
+lowrank_transposed (lapack_int          m,
+                    lapack_int          n,
+                    lapack_int          q,
+                    guint               steps,
+                    guint64             seed,
+                    QsLowRankMultiply   multiply,
+                    gpointer            user_data,
+                    GCancellable       *cancellable,
+                    GError            **error)
 {
   g_autofree float *start = g_new (float, (gsize) m * q);
   g_autofree float *basis = g_new (float, (gsize) n * q);
@@ -475,8 +486,9 @@ lowrank_transposed (const float   *a,
   lapack_int k;
   lapack_int r;
 
-  fill_gaussian (start, (gsize) m * q, seed);
-  multiply_at (a, m, n, start, q, basis);
+  qs_lowrank_fill_gaussian (start, (gsize) m * q, seed);
+  if (!multiply (TRUE, start, q, basis, user_data, error))
+    return NULL;
   if ((k = qr_in_place (basis, n, q, error)) == 0)
     return NULL;
 
@@ -485,10 +497,12 @@ lowrank_transposed (const float   *a,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
 
-      multiply_a (a, m, n, basis, k, range);
+      if (!multiply (FALSE, basis, k, range, user_data, error))
+        return NULL;
       if ((k = qr_in_place (range, m, k, error)) == 0)
         return NULL;
-      multiply_at (a, m, n, range, k, basis);
+      if (!multiply (TRUE, range, k, basis, user_data, error))
+        return NULL;
       if ((k = qr_in_place (basis, n, k, error)) == 0)
         return NULL;
     }
@@ -497,7 +511,8 @@ lowrank_transposed (const float   *a,
     return NULL;
 
   /* B = A·Q is m × k; its SVD U·S·Vh gives A ≈ U·S·(Q·Vhᵀ)ᵀ. */
-  multiply_a (a, m, n, basis, k, range);
+  if (!multiply (FALSE, basis, k, range, user_data, error))
+    return NULL;
   r = MIN (m, k);
   u = g_new (float, (gsize) m * r);
   s = g_new (float, r);
@@ -522,14 +537,15 @@ lowrank_transposed (const float   *a,
 /* torch.svd_lowrank's other branch, taken when m ≥ n and n ≤ q: the basis
  * is built for A itself, and the SVD of Qᵀ·A has at most n values. */
 static QsLowRank *
-lowrank_direct (const float   *a,
-                lapack_int     m,
-                lapack_int     n,
-                lapack_int     q,
-                guint          steps,
-                guint64        seed,
-                GCancellable  *cancellable,
-                GError       **error)
+lowrank_direct (lapack_int          m,
+                lapack_int          n,
+                lapack_int          q,
+                guint               steps,
+                guint64             seed,
+                QsLowRankMultiply   multiply,
+                gpointer            user_data,
+                GCancellable       *cancellable,
+                GError            **error)
 {
   g_autofree float *start = g_new (float, (gsize) n * q);
   g_autofree float *basis = g_new (float, (gsize) m * q);
@@ -542,8 +558,9 @@ lowrank_direct (const float   *a,
   lapack_int k;
   lapack_int r;
 
-  fill_gaussian (start, (gsize) n * q, seed);
-  multiply_a (a, m, n, start, q, basis);
+  qs_lowrank_fill_gaussian (start, (gsize) n * q, seed);
+  if (!multiply (FALSE, start, q, basis, user_data, error))
+    return NULL;
   if ((k = qr_in_place (basis, m, q, error)) == 0)
     return NULL;
 
@@ -552,10 +569,12 @@ lowrank_direct (const float   *a,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
 
-      multiply_at (a, m, n, basis, k, cobasis);
+      if (!multiply (TRUE, basis, k, cobasis, user_data, error))
+        return NULL;
       if ((k = qr_in_place (cobasis, n, k, error)) == 0)
         return NULL;
-      multiply_a (a, m, n, cobasis, k, basis);
+      if (!multiply (FALSE, cobasis, k, basis, user_data, error))
+        return NULL;
       if ((k = qr_in_place (basis, m, k, error)) == 0)
         return NULL;
     }
@@ -564,7 +583,8 @@ lowrank_direct (const float   *a,
     return NULL;
 
   /* Bᵀ = Qᵀ·A is k × n; torch takes its SVD U·S·Vh and uses Q·U. */
-  multiply_at (a, m, n, basis, k, cobasis);
+  if (!multiply (TRUE, basis, k, cobasis, user_data, error))
+    return NULL;
   bt = g_new (float, (gsize) k * n);
   for (lapack_int i = 0; i < n; i++)
     for (lapack_int j = 0; j < k; j++)
@@ -595,19 +615,29 @@ lowrank_direct (const float   *a,
   return lowrank;
 }
 
-QsLowRank *
-qs_lowrank_compute (const float   *a,
-                    gint64         rows,
-                    gint64         cols,
-                    guint          rank,
-                    guint          steps,
-                    guint64        seed,
-                    GCancellable  *cancellable,
-                    GError       **error)
+gboolean
+qs_lowrank_uses_transposed_basis (gint64 rows,
+                                  gint64 cols,
+                                  guint  rank)
 {
-  g_return_val_if_fail (a != NULL, NULL);
+  /* torch.svd_lowrank (PyTorch 1.13) works on Aᵀ when m < n or n > q. */
+  return rows < cols || cols > (gint64) rank;
+}
+
+QsLowRank *
+qs_lowrank_compute_with (gint64              rows,
+                         gint64              cols,
+                         guint               rank,
+                         guint               steps,
+                         guint64             seed,
+                         QsLowRankMultiply   multiply,
+                         gpointer            user_data,
+                         GCancellable       *cancellable,
+                         GError            **error)
+{
   g_return_val_if_fail (rows > 0 && cols > 0, NULL);
   g_return_val_if_fail (rank > 0, NULL);
+  g_return_val_if_fail (multiply != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (rows > G_MAXINT32 || cols > G_MAXINT32 || rank > G_MAXINT32)
@@ -621,17 +651,45 @@ qs_lowrank_compute (const float   *a,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
-  /* torch.svd_lowrank (PyTorch 1.13) works on Aᵀ when m < n or n > q. Both
-   * branches give min(q, m, n) factors because every reduced QR keeps at
-   * most as many columns as the matrix has rows.
+  /* Both branches give min(q, m, n) factors because every reduced QR
+   * keeps at most as many columns as the matrix has rows.
    * NOTE: PyTorch 1.13 asserts that B has q columns, so with power steps
    * it raises when min(m, n) < q, and SDNQ then drops the SVD for that
    * layer. Later PyTorch releases removed the assertion and return the
    * min(q, m, n) factors computed here. */
-  if (rows < cols || cols > (gint64) rank)
-    return lowrank_transposed (a, rows, cols, rank, steps, seed, cancellable, error);
+  if (qs_lowrank_uses_transposed_basis (rows, cols, rank))
+    return lowrank_transposed (rows, cols, rank, steps, seed, multiply, user_data,
+                               cancellable, error);
   else
-    return lowrank_direct (a, rows, cols, rank, steps, seed, cancellable, error);
+    return lowrank_direct (rows, cols, rank, steps, seed, multiply, user_data,
+                           cancellable, error);
+}
+
+QsLowRank *
+qs_lowrank_compute (const float   *a,
+                    gint64         rows,
+                    gint64         cols,
+                    guint          rank,
+                    guint          steps,
+                    guint64        seed,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  HostMatrix matrix;
+
+  g_return_val_if_fail (a != NULL, NULL);
+  g_return_val_if_fail (rows > 0 && cols > 0, NULL);
+  g_return_val_if_fail (rank > 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* qs_lowrank_compute_with() rejects sizes beyond LAPACK's 32-bit
+   * integers before the first product. */
+  matrix.a = a;
+  matrix.rows = (lapack_int) MIN (rows, G_MAXINT32);
+  matrix.cols = (lapack_int) MIN (cols, G_MAXINT32);
+
+  return qs_lowrank_compute_with (rows, cols, rank, steps, seed, multiply_host, &matrix,
+                                  cancellable, error);
 }
 
 void

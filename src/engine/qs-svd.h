@@ -89,6 +89,86 @@ QsLowRank *qs_lowrank_compute     (const float   *a,
                                    GCancellable  *cancellable,
                                    GError       **error);
 
+/**
+ * QsLowRankMultiply:
+ * @transpose: %FALSE for out = A·in, with @in cols × @k and @out rows × @k;
+ *   %TRUE for out = Aᵀ·in, with @in rows × @k and @out cols × @k
+ * @in: the thin operand, column-major fp32
+ * @k: the columns of @in and @out
+ * @out: (out): the product, column-major fp32
+ * @user_data: the data passed to qs_lowrank_compute_with()
+ * @error: return location for an error
+ *
+ * Multiplies the rows × cols matrix A of a low-rank SVD, which only the
+ * callback holds, by a thin matrix.
+ *
+ * Returns: %FALSE with @error set when the product could not be computed
+ */
+typedef gboolean (*QsLowRankMultiply) (gboolean      transpose,
+                                       const float  *in,
+                                       gint          k,
+                                       float        *out,
+                                       gpointer      user_data,
+                                       GError      **error);
+
+/**
+ * qs_lowrank_compute_with:
+ * @rows: the rows of A
+ * @cols: the columns of A
+ * @rank: the requested rank (q of torch.svd_lowrank)
+ * @steps: power iterations (niter)
+ * @seed: the seed of the start matrix (see qs_lowrank_fill_gaussian())
+ * @multiply: computes the products by A and Aᵀ
+ * @user_data: data for @multiply
+ *
+ * Computes what qs_lowrank_compute() computes, with every product by A
+ * or Aᵀ delegated to @multiply, so that A may live on another device.
+ * The start matrix, the QR and SVD steps and the final small products
+ * are the same host code, so two callers that multiply identically get
+ * identical factors. qs_lowrank_compute() is this function with BLAS
+ * products. An error from @multiply is returned as it is.
+ *
+ * Returns: (transfer full): the factors in fp32, or %NULL with @error set
+ */
+QsLowRank *qs_lowrank_compute_with (gint64              rows,
+                                    gint64              cols,
+                                    guint               rank,
+                                    guint               steps,
+                                    guint64             seed,
+                                    QsLowRankMultiply   multiply,
+                                    gpointer            user_data,
+                                    GCancellable       *cancellable,
+                                    GError            **error);
+
+/**
+ * qs_lowrank_uses_transposed_basis:
+ *
+ * Returns whether torch.svd_lowrank (PyTorch 1.13) builds the basis for
+ * Aᵀ, as it does when @rows < @cols or @cols > @rank. The other branch
+ * builds it for A and has at most @rank columns to work with.
+ *
+ * Returns: %TRUE for the usual, transposed branch
+ */
+gboolean   qs_lowrank_uses_transposed_basis (gint64 rows,
+                                             gint64 cols,
+                                             guint  rank);
+
+/**
+ * qs_lowrank_fill_gaussian:
+ * @out: (out): @n values
+ * @n: the value count
+ * @seed: the seed
+ *
+ * Fills @out with standard normal values, the start matrix of the
+ * randomized SVD. The generator is xoshiro256** seeded through
+ * splitmix64, with Box–Muller in double precision. Both are fixed
+ * algorithms, so a seed gives the same values on every machine and for
+ * any thread count.
+ */
+void       qs_lowrank_fill_gaussian (float   *out,
+                                     gsize    n,
+                                     guint64  seed);
+
 /* Rounds both factors to @dtype in place, as SDNQ casts them to torch_dtype. */
 void       qs_lowrank_round       (QsLowRank     *lowrank,
                                    QsModelDtype   dtype);

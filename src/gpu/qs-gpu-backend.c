@@ -17,6 +17,11 @@
  * into its staging buffer while the device works on block b. The copy to
  * the device and the kernels then run in submission order on the one
  * compute queue; no separate transfer queue is used.
+ *
+ * When the layer comes with its stored BF16 or F16 bytes, the blocks
+ * upload those and widen them to fp32 on the device, which halves the
+ * bytes copied. The fp32 values stay in use on the host for the reference
+ * statistics and for the formats that run on the CPU.
  */
 
 #include "config.h"
@@ -31,6 +36,7 @@
 #include "qs-gpu-buffer.h"
 #include "qs-gpu-command.h"
 #include "qs-gpu-quantize.h"
+#include "qs-gpu-row-blocks.h"
 #include "qs-gpu-svd.h"
 
 /* The largest automatic row block: larger blocks do not make the kernels
@@ -677,6 +683,29 @@ layer_context_clear (LayerContext *ctx)
   g_clear_pointer (&ctx->blocks, qs_gpu_row_blocks_free);
 }
 
+/* Returns whether @layer's stored bytes can replace its fp32 data on the
+ * device, and their decode format. Stored F32 is the fp32 data itself,
+ * so only the 16-bit formats gain anything. */
+static gboolean
+stored_decode_format (const QsLayerWeights *layer,
+                      QsGpuDecodeFormat    *format)
+{
+  if (layer->stored_data == NULL)
+    return FALSE;
+
+  switch (layer->stored_dtype)
+    {
+    case QS_TENSOR_BF16:
+      *format = QS_GPU_DECODE_BF16;
+      return TRUE;
+    case QS_TENSOR_F16:
+      *format = QS_GPU_DECODE_F16;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 static gboolean
 evaluate_on_device (QsGpuBackend         *self,
                     const QsLayerWeights *layer,
@@ -696,6 +725,8 @@ evaluate_on_device (QsGpuBackend         *self,
   guint64 budget;
   gint64 rows_per_block;
   gboolean resident;
+  gboolean stored;
+  QsGpuDecodeFormat stored_format = QS_GPU_DECODE_F32;
   gboolean ok = FALSE;
 
   memset (&ctx, 0, sizeof ctx);
@@ -741,18 +772,27 @@ evaluate_on_device (QsGpuBackend         *self,
   /* NOTE: half of the largest device-local heap is an estimate of what
    * the layer may use; Vulkan 1.1 reports no free memory. */
   budget = qs_gpu_context_get_device_local_heap_size (self->context) / 2;
+  stored = stored_decode_format (layer, &stored_format);
+  /* Beyond the blocks: two product buffers of a block each, and for
+   * stored bytes two 16-bit buffers of half a block each. */
   resident = self->block_resident &&
-             layer->numel * sizeof (float) + 2 * limit <= budget;
+             layer->numel * sizeof (float) + (stored ? 3 : 2) * limit <= budget;
 
-  ctx.blocks = qs_gpu_row_blocks_new (self->context, layer->data, ctx.rows, ctx.row_len,
-                                      rows_per_block, resident, error);
+  if (stored)
+    ctx.blocks = qs_gpu_row_blocks_new_stored (self->context, layer->stored_data, stored_format,
+                                               ctx.rows, ctx.row_len, rows_per_block, resident,
+                                               error);
+  else
+    ctx.blocks = qs_gpu_row_blocks_new (self->context, layer->data, ctx.rows, ctx.row_len,
+                                        rows_per_block, resident, error);
   if (ctx.blocks == NULL)
     goto out;
 
-  g_debug ("Layer %s: %u row blocks of %" G_GINT64_FORMAT " rows, %s",
+  g_debug ("Layer %s: %u row blocks of %" G_GINT64_FORMAT " rows, %s, uploaded as %s",
            layer->name ? layer->name : "(unnamed)",
            qs_gpu_row_blocks_get_n_blocks (ctx.blocks), rows_per_block,
-           qs_gpu_row_blocks_is_resident (ctx.blocks) ? "resident" : "streamed");
+           qs_gpu_row_blocks_is_resident (ctx.blocks) ? "resident" : "streamed",
+           stored ? qs_tensor_dtype_to_string (layer->stored_dtype) : "F32");
 
   ctx.commands[0] = qs_gpu_command_new (self->context, error);
   ctx.commands[1] = ctx.commands[0] != NULL ? qs_gpu_command_new (self->context, error) : NULL;

@@ -25,8 +25,10 @@ G_DECLARE_FINAL_TYPE (QsGpuBackend, qs_gpu_backend, QS, GPU_BACKEND, GObject)
  *   core
  *
  * Creates the Vulkan backend. It evaluates formats with the fused error
- * kernel and the SVD's products on the device. A few cases run on its
- * internal CPU backend instead:
+ * kernel and the SVD's products on the device. A layer whose
+ * #QsLayerWeights carries stored BF16 or F16 bytes is uploaded in that
+ * dtype and widened on the device. A few cases run on its internal CPU
+ * backend instead:
  *
  * - the uint9 to uint15 dtypes, whose values SDNQ changes in packing;
  * - formats SDNQ cannot pack;

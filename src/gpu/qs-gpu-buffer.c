@@ -5,10 +5,7 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "qs-gpu-buffer.h"
-#include "qs-gpu-command.h"
 #include "qs-gpu-error.h"
 
 /* Picks a memory type for @kind: device-local for device buffers, and
@@ -112,7 +109,8 @@ qs_gpu_buffer_new (QsGpuContext     *context,
 
   flags = context->memory_properties.memoryTypes[type_index].propertyFlags;
   self->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
-  if (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+  if ((flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+      !(kind == QS_GPU_BUFFER_DEVICE && g_atomic_int_get (&context->device_buffers_unmapped)))
     {
       result = vkMapMemory (context->device, self->memory, 0, VK_WHOLE_SIZE, 0, &self->mapped);
       if (!qs_gpu_check (result, "vkMapMemory", error))
@@ -176,180 +174,4 @@ qs_gpu_buffer_invalidate (QsGpuBuffer *self)
 
   range.memory = self->memory;
   vkInvalidateMappedMemoryRanges (self->context->device, 1, &range);
-}
-
-/* Row blocks */
-
-struct _QsGpuRowBlocks
-{
-  QsGpuContext  *context;
-  const float   *host;
-  gint64         rows;
-  gint64         row_len;
-  gint64         rows_per_block;
-  guint          n_blocks;
-  gboolean       resident;
-  QsGpuBuffer  **slots;
-  gint64        *slot_block;
-  guint          n_slots;
-  QsGpuBuffer   *staging[2];
-};
-
-QsGpuRowBlocks *
-qs_gpu_row_blocks_new (QsGpuContext  *context,
-                       const float   *host,
-                       gint64         rows,
-                       gint64         row_len,
-                       gint64         rows_per_block,
-                       gboolean       resident,
-                       GError       **error)
-{
-  g_autoptr(QsGpuRowBlocks) self = NULL;
-  VkDeviceSize slot_size;
-
-  g_return_val_if_fail (context != NULL, NULL);
-  g_return_val_if_fail (rows > 0 && row_len > 0 && rows_per_block > 0, NULL);
-
-  self = g_new0 (QsGpuRowBlocks, 1);
-  self->context = qs_gpu_context_ref (context);
-  self->host = host;
-  self->rows = rows;
-  self->row_len = row_len;
-  self->rows_per_block = MIN (rows_per_block, rows);
-  self->n_blocks = (guint) ((rows + self->rows_per_block - 1) / self->rows_per_block);
-  self->resident = resident || self->n_blocks == 1;
-  self->n_slots = self->resident ? self->n_blocks : 2;
-  self->slots = g_new0 (QsGpuBuffer *, self->n_slots);
-  self->slot_block = g_new (gint64, self->n_slots);
-
-  slot_size = (VkDeviceSize) self->rows_per_block * (VkDeviceSize) row_len * sizeof (float);
-  for (guint i = 0; i < self->n_slots; i++)
-    {
-      gint64 first_row = self->resident ? (gint64) i * self->rows_per_block : 0;
-      gint64 n_rows = self->resident ? MIN (self->rows_per_block, rows - first_row)
-                                     : self->rows_per_block;
-
-      self->slot_block[i] = -1;
-      self->slots[i] = qs_gpu_buffer_new (context, QS_GPU_BUFFER_DEVICE,
-                                          (VkDeviceSize) n_rows * (VkDeviceSize) row_len * sizeof (float),
-                                          error);
-      if (self->slots[i] == NULL)
-        return NULL;
-    }
-
-  if (host != NULL && self->slots[0]->mapped == NULL)
-    {
-      for (guint i = 0; i < MIN (2u, self->n_blocks); i++)
-        {
-          self->staging[i] = qs_gpu_buffer_new (context, QS_GPU_BUFFER_UPLOAD, slot_size, error);
-          if (self->staging[i] == NULL)
-            return NULL;
-        }
-    }
-
-  return g_steal_pointer (&self);
-}
-
-void
-qs_gpu_row_blocks_free (QsGpuRowBlocks *self)
-{
-  if (self == NULL)
-    return;
-
-  for (guint i = 0; self->slots != NULL && i < self->n_slots; i++)
-    g_clear_pointer (&self->slots[i], qs_gpu_buffer_free);
-  g_free (self->slots);
-  g_free (self->slot_block);
-  g_clear_pointer (&self->staging[0], qs_gpu_buffer_free);
-  g_clear_pointer (&self->staging[1], qs_gpu_buffer_free);
-  qs_gpu_context_unref (self->context);
-  g_free (self);
-}
-
-QsGpuContext *
-qs_gpu_row_blocks_get_context (QsGpuRowBlocks *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->context;
-}
-
-guint
-qs_gpu_row_blocks_get_n_blocks (QsGpuRowBlocks *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->n_blocks;
-}
-
-gboolean
-qs_gpu_row_blocks_is_resident (QsGpuRowBlocks *self)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  return self->resident;
-}
-
-void
-qs_gpu_row_blocks_get_range (QsGpuRowBlocks *self,
-                             guint           block,
-                             gint64         *first_row,
-                             gint64         *n_rows)
-{
-  gint64 first;
-
-  g_return_if_fail (self != NULL && block < self->n_blocks);
-
-  first = (gint64) block * self->rows_per_block;
-  if (first_row != NULL)
-    *first_row = first;
-  if (n_rows != NULL)
-    *n_rows = MIN (self->rows_per_block, self->rows - first);
-}
-
-QsGpuBuffer *
-qs_gpu_row_blocks_load (QsGpuRowBlocks        *self,
-                        struct _QsGpuCommand  *command,
-                        guint                  block,
-                        GError               **error)
-{
-  guint slot;
-  gint64 first_row;
-  gint64 n_rows;
-  gsize size;
-  const float *source;
-  QsGpuBuffer *buffer;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (block < self->n_blocks, NULL);
-
-  slot = self->resident ? block : block % 2;
-  buffer = self->slots[slot];
-  if (self->slot_block[slot] == (gint64) block)
-    return buffer;
-
-  self->slot_block[slot] = block;
-  if (self->host == NULL)
-    return buffer;
-
-  qs_gpu_row_blocks_get_range (self, block, &first_row, &n_rows);
-  size = (gsize) n_rows * (gsize) self->row_len * sizeof (float);
-  source = self->host + (gsize) first_row * (gsize) self->row_len;
-
-  if (buffer->mapped != NULL)
-    {
-      memcpy (buffer->mapped, source, size);
-      qs_gpu_buffer_flush (buffer);
-      return buffer;
-    }
-
-  /* Staging buffer b mod 2 was last read by the command of block b − 2,
-   * which the caller waited for. */
-  memcpy (self->staging[block % 2]->mapped, source, size);
-  qs_gpu_buffer_flush (self->staging[block % 2]);
-  qs_gpu_command_copy (command, self->staging[block % 2], 0, buffer, 0, size);
-  qs_gpu_command_barrier (command, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT);
-
-  return buffer;
 }

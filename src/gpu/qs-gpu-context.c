@@ -685,3 +685,12 @@ qs_gpu_context_get_device_local_heap_size (QsGpuContext *self)
 
   return largest_device_local_heap (&self->memory_properties);
 }
+
+void
+qs_gpu_context_set_device_buffers_mapped (QsGpuContext *self,
+                                          gboolean      mapped)
+{
+  g_return_if_fail (self != NULL);
+
+  g_atomic_int_set (&self->device_buffers_unmapped, !mapped);
+}

@@ -145,6 +145,7 @@ typedef struct
   GMutex                            probe_lock;
   QsGpuArithmetic                   arithmetic;
   VkDebugUtilsMessengerEXT          messenger;
+  gint                              device_buffers_unmapped;
 
   /*< public >*/
   VkInstance                        instance;
@@ -201,6 +202,19 @@ int           qs_gpu_context_find_memory_type (QsGpuContext          *self,
  * Returns: the size of the largest device-local heap, in bytes
  */
 guint64       qs_gpu_context_get_device_local_heap_size (QsGpuContext *self);
+
+/**
+ * qs_gpu_context_set_device_buffers_mapped:
+ * @mapped: whether device buffers in host-visible memory get a host
+ *   mapping (the default)
+ *
+ * Controls the mapping of device buffers created from now on. Without it,
+ * uploads go through staging buffers and a copy on the device, as on a
+ * discrete GPU whose device memory the host cannot see. Tests use this to
+ * run those paths on integrated GPUs and lavapipe.
+ */
+void          qs_gpu_context_set_device_buffers_mapped (QsGpuContext *self,
+                                                        gboolean      mapped);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QsGpuContext, qs_gpu_context_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QsGpuDeviceInfo, qs_gpu_device_info_free)

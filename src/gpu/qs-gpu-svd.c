@@ -4,17 +4,14 @@
  *
  * torch.svd_lowrank's range finder spends nearly all of its time in the
  * products A·Q and Aᵀ·Q with a thin Q. Those run here on the device, one
- * row block of A at a time. The thin QR and SVD steps take milliseconds,
- * so they run on the host with LAPACK exactly as in qs-svd.c.
+ * row block of A at a time, as the multiply callback of
+ * qs_lowrank_compute_with(). The start matrix and the thin QR and SVD
+ * steps take milliseconds and run on the host in that same engine code.
  */
 
 #include "config.h"
 
-#include <math.h>
 #include <string.h>
-
-#include <cblas.h>
-#include <lapacke.h>
 
 #include "qs-gpu-error.h"
 #include "qs-gpu-pipeline.h"
@@ -75,119 +72,6 @@ qs_gpu_record_lowrank_product (QsGpuCommand      *command,
   };
 
   return qs_gpu_record_gemm (command, &gemm, up, down, out, error);
-}
-
-/* The Gaussian start matrix of qs-svd.c: xoshiro256** seeded through
- * splitmix64, Box–Muller in double precision. It must stay identical to
- * that file's fill_gaussian(), so that a seed starts both backends from
- * the same matrix; test-gpu-svd compares the factors of both. */
-typedef struct
-{
-  guint64 s[4];
-} Xoshiro256;
-
-static guint64
-splitmix64 (guint64 *state)
-{
-  guint64 z = (*state += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-static inline guint64
-rotl64 (guint64 x,
-        int     k)
-{
-  return (x << k) | (x >> (64 - k));
-}
-
-static guint64
-xoshiro_next (Xoshiro256 *rng)
-{
-  guint64 *s = rng->s;
-  guint64 result = rotl64 (s[1] * 5, 7) * 9;
-  guint64 t = s[1] << 17;
-
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl64 (s[3], 45);
-
-  return result;
-}
-
-static void
-fill_gaussian (float   *out,
-               gsize    n,
-               guint64  seed)
-{
-  Xoshiro256 rng;
-  guint64 state = seed;
-
-  for (guint i = 0; i < 4; i++)
-    rng.s[i] = splitmix64 (&state);
-
-  for (gsize i = 0; i < n; i += 2)
-    {
-      /* Uniform doubles in (0, 1], so that the logarithm is finite. */
-      double u1 = ((xoshiro_next (&rng) >> 11) + 1) * 0x1.0p-53;
-      double u2 = ((xoshiro_next (&rng) >> 11) + 1) * 0x1.0p-53;
-      double radius = sqrt (-2.0 * log (u1));
-      double angle = 2.0 * G_PI * u2;
-
-      out[i] = (float) (radius * cos (angle));
-      if (i + 1 < n)
-        out[i + 1] = (float) (radius * sin (angle));
-    }
-}
-
-static gboolean
-check_lapack (lapack_int   info,
-              const char  *routine,
-              GError     **error)
-{
-  if (info == 0)
-    return TRUE;
-
-  if (info < 0)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "LAPACK %s rejected argument %d (the matrix may contain NaN or Inf)",
-                 routine, (int) -info);
-  else
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "LAPACK %s did not converge (info %d)", routine, (int) info);
-  return FALSE;
-}
-
-/* Replaces the column-major p × k matrix @x by the Q factor of its reduced
- * QR decomposition, on one BLAS thread as qs-svd.c does so that the
- * result does not depend on the thread count. Returns the column count
- * min(p, k), or 0 with @error set. */
-static lapack_int
-qr_in_place (float       *x,
-             lapack_int   p,
-             lapack_int   k,
-             GError     **error)
-{
-  lapack_int kk = MIN (p, k);
-  g_autofree float *tau = g_new (float, MAX (kk, 1));
-  int n_threads = openblas_get_num_threads ();
-  lapack_int info;
-
-  openblas_set_num_threads (1);
-  info = LAPACKE_sgeqrf (LAPACK_COL_MAJOR, p, k, x, p, tau);
-  if (info == 0)
-    info = LAPACKE_sorgqr (LAPACK_COL_MAJOR, p, kk, kk, x, p, tau);
-  openblas_set_num_threads (n_threads);
-
-  if (!check_lapack (info, "sgeqrf/sorgqr", error))
-    return 0;
-
-  return kk;
 }
 
 /* What the products by A share: the blocks, two commands that alternate
@@ -271,7 +155,7 @@ static gboolean
 multiplier_run (Multiplier   *self,
                 gboolean      transpose,
                 const float  *in,
-                lapack_int    k,
+                gint          k,
                 float        *out,
                 GError      **error)
 {
@@ -369,100 +253,16 @@ multiplier_run (Multiplier   *self,
   return TRUE;
 }
 
-/* Computes the SVD of the column-major p × k matrix @b (overwritten), on
- * one BLAS thread as qs-svd.c does. */
+/* The QsLowRankMultiply of the device matrix. */
 static gboolean
-thin_svd (float       *b,
-          lapack_int   p,
-          lapack_int   k,
-          float       *u,
-          float       *s,
-          float       *vt,
-          GError     **error)
+multiply_cb (gboolean      transpose,
+             const float  *in,
+             gint          k,
+             float        *out,
+             gpointer      user_data,
+             GError      **error)
 {
-  lapack_int r = MIN (p, k);
-  int n_threads = openblas_get_num_threads ();
-  lapack_int info;
-
-  openblas_set_num_threads (1);
-  info = LAPACKE_sgesdd (LAPACK_COL_MAJOR, 'S', p, k, b, p, s, u, p, vt, r);
-  openblas_set_num_threads (n_threads);
-
-  return check_lapack (info, "sgesdd", error);
-}
-
-/* torch.svd_lowrank's usual branch (m < n or n > q), as lowrank_transposed()
- * in qs-svd.c computes it: the basis is built for Aᵀ. */
-static QsLowRank *
-lowrank_transposed (Multiplier  *mul,
-                    lapack_int   m,
-                    lapack_int   n,
-                    lapack_int   q,
-                    guint        steps,
-                    guint64      seed,
-                    GError     **error)
-{
-  g_autofree float *start = g_new (float, (gsize) m * q);
-  g_autofree float *basis = g_new (float, (gsize) n * q);
-  g_autofree float *range = g_new (float, (gsize) m * q);
-  g_autofree float *u = NULL;
-  g_autofree float *s = NULL;
-  g_autofree float *vt = NULL;
-  QsLowRank *lowrank;
-  lapack_int k;
-  lapack_int r;
-
-  fill_gaussian (start, (gsize) m * q, seed);
-  if (!multiplier_run (mul, TRUE, start, q, basis, error))
-    return NULL;
-  if ((k = qr_in_place (basis, n, q, error)) == 0)
-    return NULL;
-
-  for (guint i = 0; i < steps; i++)
-    {
-      if (g_cancellable_set_error_if_cancelled (mul->cancellable, error))
-        return NULL;
-
-      if (!multiplier_run (mul, FALSE, basis, k, range, error))
-        return NULL;
-      if ((k = qr_in_place (range, m, k, error)) == 0)
-        return NULL;
-      if (!multiplier_run (mul, TRUE, range, k, basis, error))
-        return NULL;
-      if ((k = qr_in_place (basis, n, k, error)) == 0)
-        return NULL;
-    }
-
-  if (g_cancellable_set_error_if_cancelled (mul->cancellable, error))
-    return NULL;
-
-  /* B = A·Q is m × k; its SVD U·S·Vh gives A ≈ U·S·(Q·Vhᵀ)ᵀ. */
-  if (!multiplier_run (mul, FALSE, basis, k, range, error))
-    return NULL;
-  r = MIN (m, k);
-  u = g_new (float, (gsize) m * r);
-  s = g_new (float, r);
-  vt = g_new (float, (gsize) r * k);
-  if (!thin_svd (range, m, k, u, s, vt, error))
-    return NULL;
-
-  lowrank = g_new0 (QsLowRank, 1);
-  lowrank->rows = m;
-  lowrank->cols = n;
-  lowrank->rank = r;
-  lowrank->up = g_new (float, (gsize) m * r);
-  lowrank->down = g_new (float, (gsize) r * n);
-
-  /* down = Vᵀ = Vh·Qᵀ, r × n row-major, which is Q·Vhᵀ (n × r) in
-   * column-major order. */
-  cblas_sgemm (CblasColMajor, CblasNoTrans, CblasTrans,
-               n, r, k, 1.0f, basis, n, vt, r, 0.0f, lowrank->down, n);
-
-  for (lapack_int i = 0; i < m; i++)
-    for (lapack_int j = 0; j < r; j++)
-      lowrank->up[(gsize) i * r + j] = u[(gsize) j * m + i] * s[j];
-
-  return lowrank;
+  return multiplier_run (user_data, transpose, in, k, out, error);
 }
 
 QsLowRank *
@@ -486,7 +286,7 @@ qs_gpu_lowrank_compute (QsGpuRowBlocks  *blocks,
 
   /* torch.svd_lowrank builds the basis for A itself only when m ≥ n and
    * n ≤ q. Such an A has at most q columns, so the CPU handles it quickly. */
-  if (!(rows < cols || cols > (gint64) rank))
+  if (!qs_lowrank_uses_transposed_basis (rows, cols, rank))
     return qs_lowrank_compute (host, rows, cols, rank, steps, seed, cancellable, error);
 
   if (rows > G_MAXINT32 || cols > G_MAXINT32)
@@ -506,8 +306,8 @@ qs_gpu_lowrank_compute (QsGpuRowBlocks  *blocks,
       return NULL;
     }
 
-  lowrank = lowrank_transposed (&mul, (lapack_int) rows, (lapack_int) cols, (lapack_int) rank,
-                                steps, seed, error);
+  lowrank = qs_lowrank_compute_with (rows, cols, rank, steps, seed, multiply_cb, &mul,
+                                     cancellable, error);
   multiplier_clear (&mul);
 
   return lowrank;

@@ -11,6 +11,7 @@
 #include "qs-gpu-buffer.h"
 #include "qs-gpu-command.h"
 #include "qs-gpu-quantize.h"
+#include "qs-gpu-row-blocks.h"
 
 G_BEGIN_DECLS
 
@@ -93,7 +94,7 @@ gboolean   qs_gpu_record_lowrank_product (QsGpuCommand      *command,
  * @seed: the seed of the Gaussian start matrix
  *
  * Computes what qs_lowrank_compute() computes, with the products by A and
- * Aᵀ on the device and the thin QR and SVD steps on the host (LAPACK).
+ * Aᵀ on the device and the rest in qs_lowrank_compute_with() on the host.
  * The start matrix is the same for a seed, so the factors agree with the
  * CPU's up to the GEMMs' summation order. The rarely taken branch of
  * torch.svd_lowrank for matrices with at most @rank columns, which

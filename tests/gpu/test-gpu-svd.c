@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <cblas.h>
+
 #include "qs-float.h"
 #include "qs-gpu-backend.h"
 #include "qs-gpu-svd.h"
@@ -335,6 +337,182 @@ test_product_block_offset (void)
                        1e-5 * max_abs (expected, rows * cols));
 }
 
+/* Loads through stored BF16 and F16 row blocks, which widen on the
+ * device, give the factors of fp32 blocks that hold the widened values,
+ * bit for bit, resident and streamed, mapped and staged. */
+static void
+test_stored_blocks (void)
+{
+  const gint64 rows = 45;
+  const gint64 cols = 77;
+  const QsGpuDecodeFormat formats[] = { QS_GPU_DECODE_BF16, QS_GPU_DECODE_F16 };
+  const gboolean resident[] = { TRUE, FALSE, TRUE, FALSE };
+  /* Mapped device buffers as on lavapipe, then staging copies as on a
+   * discrete GPU. */
+  const gboolean mapped[] = { TRUE, TRUE, FALSE, FALSE };
+  g_autofree float *a = make_matrix (rows, cols, 6, 0.1f);
+  g_autofree guint8 *allocation = g_malloc (2 * rows * cols + 1);
+  guint8 *stored = allocation + 1;
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
+    for (guint r = 0; r < G_N_ELEMENTS (resident); r++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(QsGpuRowBlocks) blocks = NULL;
+        g_autoptr(QsLowRank) expected = NULL;
+        g_autoptr(QsLowRank) got = NULL;
+
+        for (gint64 i = 0; i < rows * cols; i++)
+          {
+            guint16 bits = formats[f] == QS_GPU_DECODE_BF16 ? qs_f32_to_bf16 (a[i])
+                                                            : qs_f32_to_f16 (a[i]);
+
+            a[i] = formats[f] == QS_GPU_DECODE_BF16 ? qs_bf16_to_f32 (bits) : qs_f16_to_f32 (bits);
+            qs_store_u16_le (stored + 2 * i, bits);
+          }
+
+        /* 7 rows of 77 values per block: odd blocks start mid-word. */
+        qs_gpu_context_set_device_buffers_mapped (context, mapped[r]);
+        expected = compute_on_gpu (a, rows, cols, 8, 2, 3, 7, resident[r]);
+        blocks = qs_gpu_row_blocks_new_stored (context, stored, formats[f], rows, cols, 7,
+                                               resident[r], &error);
+        g_assert_no_error (error);
+        g_assert_true (qs_gpu_row_blocks_is_stored (blocks));
+        got = qs_gpu_lowrank_compute (blocks, a, rows, cols, 8, 2, 3, NULL, &error);
+        g_assert_no_error (error);
+        qs_gpu_context_set_device_buffers_mapped (context, TRUE);
+
+        g_assert_cmpuint (got->rank, ==, expected->rank);
+        g_assert_cmpmem (got->up, rows * got->rank * sizeof (float),
+                         expected->up, rows * expected->rank * sizeof (float));
+        g_assert_cmpmem (got->down, got->rank * cols * sizeof (float),
+                         expected->down, expected->rank * cols * sizeof (float));
+      }
+}
+
+typedef struct
+{
+  const float *a;
+  gint         rows;
+  gint         cols;
+  guint        n_calls;
+  guint        fail_at;
+} HostMultiply;
+
+/* The products of the CPU backend's qs_lowrank_compute(), with the same
+ * BLAS calls, failing at call @fail_at when that is not 0. */
+static gboolean
+host_multiply_cb (gboolean      transpose,
+                  const float  *in,
+                  gint          k,
+                  float        *out,
+                  gpointer      user_data,
+                  GError      **error)
+{
+  HostMultiply *self = user_data;
+
+  if (++self->n_calls == self->fail_at)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "product %u failed", self->n_calls);
+      return FALSE;
+    }
+
+  if (!transpose)
+    cblas_sgemm (CblasColMajor, CblasTrans, CblasNoTrans, self->rows, k, self->cols, 1.0f,
+                 self->a, self->cols, in, self->cols, 0.0f, out, self->rows);
+  else
+    cblas_sgemm (CblasColMajor, CblasNoTrans, CblasNoTrans, self->cols, k, self->rows, 1.0f,
+                 self->a, self->cols, in, self->rows, 0.0f, out, self->cols);
+
+  return TRUE;
+}
+
+/* qs_lowrank_compute_with() is the host half that the device SVD shares
+ * with the CPU's. Products computed as the CPU computes them give its
+ * factors bit for bit in both branches of torch.svd_lowrank, and a
+ * failed product fails the call with its own error. */
+static void
+test_compute_with (void)
+{
+  static const gint64 shapes[][3] = {
+    { 60, 90, 8 },    /* the transposed basis */
+    { 90, 6, 8 },     /* the direct basis: at most q columns */
+  };
+
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      gint64 rows = shapes[s][0];
+      gint64 cols = shapes[s][1];
+      guint rank = (guint) shapes[s][2];
+      g_autofree float *a = make_matrix (rows, cols, 4, 0.1f);
+      g_autoptr(QsLowRank) expected = compute_on_cpu (a, rows, cols, rank, 3, 11);
+      g_autoptr(QsLowRank) got = NULL;
+      g_autoptr(QsLowRank) failed = NULL;
+      g_autoptr(GError) error = NULL;
+      HostMultiply multiply = { a, (gint) rows, (gint) cols, 0, 0 };
+
+      g_assert_cmpint (qs_lowrank_uses_transposed_basis (rows, cols, rank), ==, s == 0);
+
+      got = qs_lowrank_compute_with (rows, cols, rank, 3, 11, host_multiply_cb, &multiply,
+                                     NULL, &error);
+      g_assert_no_error (error);
+      /* One start product, two per power step and the final one. */
+      g_assert_cmpuint (multiply.n_calls, ==, 1 + 2 * 3 + 1);
+      g_assert_cmpuint (got->rank, ==, expected->rank);
+      g_assert_cmpmem (got->up, rows * got->rank * sizeof (float),
+                       expected->up, rows * expected->rank * sizeof (float));
+      g_assert_cmpmem (got->down, got->rank * cols * sizeof (float),
+                       expected->down, expected->rank * cols * sizeof (float));
+
+      multiply.n_calls = 0;
+      multiply.fail_at = 4;
+      failed = qs_lowrank_compute_with (rows, cols, rank, 3, 11, host_multiply_cb, &multiply,
+                                        NULL, &error);
+      g_assert_null (failed);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+      g_assert_cmpuint (multiply.n_calls, ==, 4);
+    }
+}
+
+/* The start matrix is a fixed function of the seed: repeatable, a
+ * prefix of a longer fill, and standard normal. */
+static void
+test_fill_gaussian (void)
+{
+  const gsize n = 200001;
+  g_autofree float *values = g_new (float, n);
+  g_autofree float *again = g_new (float, n);
+  g_autofree float *other_seed = g_new (float, n);
+  g_autofree float *prefix = g_new (float, 7);
+  double sum = 0.0;
+  double sum_sq = 0.0;
+  double mean;
+  double variance;
+
+  qs_lowrank_fill_gaussian (values, n, 2024);
+  qs_lowrank_fill_gaussian (again, n, 2024);
+  qs_lowrank_fill_gaussian (other_seed, n, 2025);
+  qs_lowrank_fill_gaussian (prefix, 7, 2024);
+
+  g_assert_cmpmem (values, n * sizeof (float), again, n * sizeof (float));
+  g_assert_cmpmem (prefix, 7 * sizeof (float), values, 7 * sizeof (float));
+  g_assert_cmpfloat (values[0], !=, other_seed[0]);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      g_assert_true (isfinite (values[i]));
+      sum += values[i];
+      sum_sq += (double) values[i] * values[i];
+    }
+  mean = sum / n;
+  variance = sum_sq / n - mean * mean;
+
+  /* Five standard errors: 5/√n is about 0.011 for the mean and
+   * 5·√(2/n) about 0.016 for the variance. */
+  g_assert_cmpfloat (fabs (mean), <, 0.011);
+  g_assert_cmpfloat (fabs (variance - 1.0), <, 0.016);
+}
+
 static void
 test_cancelled (void)
 {
@@ -366,6 +544,9 @@ main (int    argc,
   g_test_add_func ("/qs/gpu/svd/thin-matrix", test_thin_matrix);
   g_test_add_func ("/qs/gpu/svd/product", test_product);
   g_test_add_func ("/qs/gpu/svd/product-block-offset", test_product_block_offset);
+  g_test_add_func ("/qs/gpu/svd/stored-blocks", test_stored_blocks);
+  g_test_add_func ("/qs/gpu/svd/compute-with", test_compute_with);
+  g_test_add_func ("/qs/gpu/svd/fill-gaussian", test_fill_gaussian);
   g_test_add_func ("/qs/gpu/svd/cancelled", test_cancelled);
 
   ret = g_test_run ();
