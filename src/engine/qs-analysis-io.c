@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +227,7 @@ qs_analysis_result_write_csv (QsAnalysisResult  *result,
 
   if (!g_file_set_contents (path, out->str, out->len, error))
     {
-      g_prefix_error (error, "Failed to write the CSV file: ");
+      g_prefix_error (error, _("Failed to write the CSV file: "));
       return FALSE;
     }
 
@@ -479,7 +481,7 @@ qs_analysis_result_save (QsAnalysisResult  *result,
 
   if (!g_file_set_contents (path, text, length, error))
     {
-      g_prefix_error (error, "Failed to write the analysis file: ");
+      g_prefix_error (error, _("Failed to write the analysis file: "));
       return FALSE;
     }
 
@@ -501,7 +503,7 @@ reader_fail (Reader     *reader,
 {
   if (!reader->failed)
     g_set_error (reader->error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_FORMAT,
-                 "Invalid analysis file %s: member “%s” is missing or has the wrong type",
+                 _("Invalid analysis file %s: member “%s” is missing or has the wrong type"),
                  reader->path, member);
   reader->failed = TRUE;
 
@@ -866,10 +868,10 @@ qs_analysis_result_load (const char  *path,
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_FORMAT,
-                     "Analysis file %s not found", path);
+                     _("Analysis file %s not found"), path);
       else
         g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_FORMAT,
-                     "Invalid analysis file %s: %s", path, local_error->message);
+                     _("Invalid analysis file %s: %s"), path, local_error->message);
       return NULL;
     }
 
@@ -877,7 +879,7 @@ qs_analysis_result_load (const char  *path,
       || JSON_NODE_TYPE (json_parser_get_root (parser)) != JSON_NODE_OBJECT)
     {
       g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_FORMAT,
-                   "Invalid analysis file %s: the top level is not a JSON object", path);
+                   _("Invalid analysis file %s: the top level is not a JSON object"), path);
       return NULL;
     }
   root = json_node_get_object (json_parser_get_root (parser));
@@ -887,7 +889,7 @@ qs_analysis_result_load (const char  *path,
     {
       g_clear_error (error);
       g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_FORMAT,
-                   "%s is not a Quantscope analysis file (its “format” member is not “%s”)",
+                   _("%s is not a Quantscope analysis file (its “format” member is not “%s”)"),
                    path, FILE_FORMAT_NAME);
       return NULL;
     }

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -229,8 +231,8 @@ plan_layers (QsAnalysisJob  *self,
   if (plan->len == 0)
     {
       g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_NO_LAYERS,
-                   "No layer to analyse in %s: no component holds a float “*.weight” tensor "
-                   "with 2 to 5 dimensions",
+                   _("No layer to analyse in %s: no component holds a float “*.weight” tensor "
+                     "with 2 to 5 dimensions"),
                    qs_model_get_name (self->model));
       return NULL;
     }
@@ -751,7 +753,7 @@ qs_analysis_job_run_async (QsAnalysisJob       *self,
   if (self->running)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "The analysis is already running");
+                               _("The analysis is already running"));
       return;
     }
 

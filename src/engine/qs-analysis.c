@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -120,7 +122,7 @@ qs_analysis_settings_validate (const QsAnalysisSettings *self,
   if (self->dtypes == NULL || self->dtypes[0] == NULL)
     {
       g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                   "No dtype selected: give at least one, e.g. --dtypes uint4 int8");
+                   _("No dtype selected: give at least one, e.g. --dtypes uint4 int8"));
       return FALSE;
     }
 
@@ -129,11 +131,11 @@ qs_analysis_settings_validate (const QsAnalysisSettings *self,
       if (qs_dtype_lookup (self->dtypes[i]) == NULL)
         {
           g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                       "Unknown dtype “%s”. SDNQ's dtypes are int1–int16, int32, "
-                       "uint1–uint16, uint32, float8_e4m3fn (fp8), float8_e5m2, float16, "
-                       "bfloat16, float32 and the custom floats float{N}_e{E}m{M}fn[u] "
-                       "(aliases fp2–fp15, ufp1–ufp16); “quantscope-cli analyze --help” "
-                       "lists every name", self->dtypes[i]);
+                       _("Unknown dtype “%s”. SDNQ's dtypes are int1–int16, int32, "
+                         "uint1–uint16, uint32, float8_e4m3fn (fp8), float8_e5m2, float16, "
+                         "bfloat16, float32 and the custom floats float{N}_e{E}m{M}fn[u] "
+                         "(aliases fp2–fp15, ufp1–ufp16); “quantscope-cli analyze --help” "
+                         "lists every name"), self->dtypes[i]);
           return FALSE;
         }
     }
@@ -141,15 +143,15 @@ qs_analysis_settings_validate (const QsAnalysisSettings *self,
   if (!self->use_raw && !self->use_svd)
     {
       g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                   "Nothing to evaluate: raw and SVD formats are both turned off "
-                   "(--no-raw together with --no-svd)");
+                   _("Nothing to evaluate: raw and SVD formats are both turned off "
+                     "(--no-raw together with --no-svd)"));
       return FALSE;
     }
 
   if (self->n_group_sizes == 0)
     {
       g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                   "No group size selected: give at least one, e.g. --group-size 0");
+                   _("No group size selected: give at least one, e.g. --group-size 0"));
       return FALSE;
     }
 
@@ -170,8 +172,8 @@ qs_analysis_settings_validate (const QsAnalysisSettings *self,
       if (self->n_svd_ranks == 0)
         {
           g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                       "No SVD rank selected: give at least one, e.g. --svd-rank 32, "
-                       "or turn SVD off with --no-svd");
+                       _("No SVD rank selected: give at least one, e.g. --svd-rank 32, "
+                         "or turn SVD off with --no-svd"));
           return FALSE;
         }
 
@@ -180,7 +182,7 @@ qs_analysis_settings_validate (const QsAnalysisSettings *self,
           if (self->svd_ranks[i] == 0)
             {
               g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                           "Invalid SVD rank 0: a rank must be at least 1");
+                           _("Invalid SVD rank 0: a rank must be at least 1"));
               return FALSE;
             }
         }
@@ -190,14 +192,14 @@ qs_analysis_settings_validate (const QsAnalysisSettings *self,
       || !isfinite (self->skip_threshold) || !isfinite (self->promote_threshold))
     {
       g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                   "Invalid thresholds: the skip and promote thresholds must be positive numbers");
+                   _("Invalid thresholds: the skip and promote thresholds must be positive numbers"));
       return FALSE;
     }
 
   if (self->promote_threshold > self->skip_threshold)
     {
       g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                   "Invalid thresholds: the promote threshold (%g) is above the skip threshold (%g)",
+                   _("Invalid thresholds: the promote threshold (%g) is above the skip threshold (%g)"),
                    self->promote_threshold, self->skip_threshold);
       return FALSE;
     }

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -470,7 +472,7 @@ validate_layer (const QsLayerWeights  *layer,
   if (layer->data == NULL || layer->ndim < 2 || layer->ndim > 5)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Layer %s has %u dimensions; a quantizable weight has 2 to 5",
+                   _("Layer %s has %u dimensions; a quantizable weight has 2 to 5"),
                    layer->name ? layer->name : "(unnamed)", layer->ndim);
       return FALSE;
     }
@@ -480,7 +482,7 @@ validate_layer (const QsLayerWeights  *layer,
       if (layer->shape[d] <= 0)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "Layer %s has an empty dimension %u",
+                       _("Layer %s has an empty dimension %u"),
                        layer->name ? layer->name : "(unnamed)", d);
           return FALSE;
         }

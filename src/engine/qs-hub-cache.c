@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -162,7 +164,7 @@ qs_hub_cache_resolve (const char  *repo_id,
   if (!qs_hub_cache_is_repo_id (repo_id))
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
-                   "“%s” is not a Hugging Face model id of the form “org/name”",
+                   _("“%s” is not a Hugging Face model id of the form “org/name”"),
                    repo_id);
       return NULL;
     }
@@ -206,9 +208,9 @@ qs_hub_cache_resolve (const char  *repo_id,
     }
 
   g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
-               "Hugging Face model “%s” is not a file or folder and was not found "
-               "in the hub cache. Folders searched:%s\nDownload it with "
-               "“huggingface-cli download %s”, pass --cache-dir, or give a path.",
+               _("Hugging Face model “%s” is not a file or folder and was not found "
+                 "in the hub cache. Folders searched:%s\nDownload it with "
+                 "“huggingface-cli download %s”, pass --cache-dir, or give a path."),
                repo_id, searched->str, repo_id);
   return NULL;
 }

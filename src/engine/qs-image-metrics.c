@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -31,15 +33,15 @@ set_load_error (GError     **error,
                 GError      *pixbuf_error)
 {
   g_autofree char *display = g_filename_display_name (path);
-  const char *reason = pixbuf_error != NULL ? pixbuf_error->message : "unknown error";
+  const char *reason = pixbuf_error != NULL ? pixbuf_error->message : _("unknown error");
 
   if (g_error_matches (pixbuf_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE)
       && g_str_has_suffix (path, ".webp"))
     {
       g_set_error (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_LOAD,
-                   "Failed to read image “%s”: gdk-pixbuf has no WebP loader; install "
-                   "one (the Debian package is webp-pixbuf-loader) or convert the "
-                   "images to PNG", display);
+                   _("Failed to read image “%s”: gdk-pixbuf has no WebP loader; install "
+                     "one (the Debian package is webp-pixbuf-loader) or convert the "
+                     "images to PNG"), display);
       return;
     }
 
@@ -49,7 +51,7 @@ set_load_error (GError     **error,
     g_set_error_literal (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_LOAD, reason);
   else
     g_set_error (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_LOAD,
-                 "Failed to read image “%s”: %s", display, reason);
+                 _("Failed to read image “%s”: %s"), display, reason);
 }
 
 QsImage *
@@ -81,8 +83,8 @@ qs_image_load (const char  *path,
       g_autofree char *display = g_filename_display_name (path);
 
       g_set_error (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_LOAD,
-                   "Failed to read image “%s”: gdk-pixbuf decoded it to %d channels of "
-                   "%d bits, not 8-bit RGB or RGBA", display, n_channels,
+                   _("Failed to read image “%s”: gdk-pixbuf decoded it to %d channels of "
+                     "%d bits, not 8-bit RGB or RGBA"), display, n_channels,
                    gdk_pixbuf_get_bits_per_sample (pixbuf));
       return NULL;
     }
@@ -170,8 +172,8 @@ check_same_size (const QsImage  *baseline,
     return TRUE;
 
   g_set_error (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_SIZE_MISMATCH,
-               "Image sizes differ: %s is %u×%u pixels but %s is %u×%u; render both "
-               "with the same width and height",
+               _("Image sizes differ: %s is %u×%u pixels but %s is %u×%u; render both "
+                 "with the same width and height"),
                image_label (baseline), baseline->width, baseline->height,
                image_label (quantized), quantized->width, quantized->height);
 
@@ -370,7 +372,7 @@ qs_image_metrics_compute (QsImageMetrics  *metrics,
   if (baseline->width < QS_IMAGE_SSIM_WINDOW || baseline->height < QS_IMAGE_SSIM_WINDOW)
     {
       g_set_error (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_TOO_SMALL,
-                   "Images %s and %s are %u×%u pixels; SSIM needs at least %d×%d",
+                   _("Images %s and %s are %u×%u pixels; SSIM needs at least %d×%d"),
                    image_label (baseline), image_label (quantized), baseline->width,
                    baseline->height, QS_IMAGE_SSIM_WINDOW, QS_IMAGE_SSIM_WINDOW);
       return FALSE;
@@ -472,7 +474,7 @@ qs_image_write_diff_heatmap (const QsImage  *baseline,
   if (pixbuf == NULL)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
-                   "Failed to allocate a %u×%u heatmap for %s", baseline->width,
+                   _("Failed to allocate a %u×%u heatmap for %s"), baseline->width,
                    baseline->height, path);
       return FALSE;
     }
@@ -495,7 +497,7 @@ qs_image_write_diff_heatmap (const QsImage  *baseline,
       g_autofree char *display = g_filename_display_name (path);
 
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                   "Failed to write the heatmap %s: %s", display, save_error->message);
+                   _("Failed to write the heatmap %s: %s"), display, save_error->message);
       return FALSE;
     }
 
@@ -647,8 +649,8 @@ pair_folders (QsImagePairing  *pairing,
   if (pairing->pairs->len == 0)
     {
       g_set_error (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_NO_PAIRS,
-                   "No image file name is in both %s (%u images) and %s (%u images); "
-                   "images are matched by identical file names",
+                   _("No image file name is in both %s (%u images) and %s (%u images); "
+                     "images are matched by identical file names"),
                    baseline, baseline_names->len, quantized, quantized_names->len);
       return FALSE;
     }
@@ -674,7 +676,7 @@ qs_image_pairing_new (const char  *baseline,
       if (!g_file_test (paths[i], G_FILE_TEST_EXISTS))
         {
           g_set_error (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_NOT_FOUND,
-                       "%s not found: give an image file or a folder of images", paths[i]);
+                       _("%s not found: give an image file or a folder of images"), paths[i]);
           return NULL;
         }
     }
@@ -684,7 +686,7 @@ qs_image_pairing_new (const char  *baseline,
   if (baseline_is_dir != quantized_is_dir)
     {
       g_set_error (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_INPUT,
-                   "%s is a folder but %s is not: give two image files or two folders",
+                   _("%s is a folder but %s is not: give two image files or two folders"),
                    baseline_is_dir ? baseline : quantized,
                    baseline_is_dir ? quantized : baseline);
       return NULL;

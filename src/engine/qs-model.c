@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -280,14 +282,14 @@ read_json_file (const char  *path,
   if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
-                   "%s: cannot be read: %s", path, local_error->message);
+                   _("%s: cannot be read: %s"), path, local_error->message);
       return NULL;
     }
 
   if (!json_parser_load_from_data (parser, contents, length, &local_error))
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                   "%s: not valid JSON: %s", path, local_error->message);
+                   _("%s: not valid JSON: %s"), path, local_error->message);
       return NULL;
     }
 
@@ -295,7 +297,7 @@ read_json_file (const char  *path,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                   "%s: the JSON is not an object", path);
+                   _("%s: the JSON is not an object"), path);
       return NULL;
     }
 
@@ -390,8 +392,8 @@ find_one_of (const char         *folder,
       if (is_broken_link (path))
         {
           g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
-                       "%s: a link to a file that does not exist; the download "
-                       "is incomplete",
+                       _("%s: a link to a file that does not exist; the download "
+                         "is incomplete"),
                        path);
           return FALSE;
         }
@@ -402,7 +404,7 @@ find_one_of (const char         *folder,
       if (*found != NULL)
         {
           g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                       "%s: contains both %s and %s; pass the one to analyse",
+                       _("%s: contains both %s and %s; pass the one to analyse"),
                        folder, *found, path);
           g_clear_pointer (found, g_free);
           return FALSE;
@@ -460,7 +462,7 @@ find_weights (const char   *folder,
   if (dir == NULL)
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
-                   "%s: cannot be listed: %s", folder, local_error->message);
+                   _("%s: cannot be listed: %s"), folder, local_error->message);
       return FALSE;
     }
 
@@ -529,8 +531,8 @@ set_no_weights_error (const char  *folder,
 {
   if (has_bin)
     g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_UNSUPPORTED,
-                 "%s: contains only PyTorch pickle weights (.bin, .pt, .pth or "
-                 ".ckpt); convert them to safetensors first",
+                 _("%s: contains only PyTorch pickle weights (.bin, .pt, .pth or "
+                   ".ckpt); convert them to safetensors first"),
                  folder);
   else
     g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
@@ -580,7 +582,7 @@ read_weight_map (const char  *index_path,
   if (map_node == NULL || !JSON_NODE_HOLDS_OBJECT (map_node))
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                   "%s: has no “weight_map” object", index_path);
+                   _("%s: has no “weight_map” object"), index_path);
       return NULL;
     }
 
@@ -595,7 +597,7 @@ read_weight_map (const char  *index_path,
       if (!JSON_NODE_HOLDS_VALUE (file_node) || json_node_get_value_type (file_node) != G_TYPE_STRING)
         {
           g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                       "%s: the weight_map entry of “%s” is not a file name",
+                       _("%s: the weight_map entry of “%s” is not a file name"),
                        index_path, tensor_name);
           return NULL;
         }
@@ -604,8 +606,8 @@ read_weight_map (const char  *index_path,
       if (!is_safe_relative_path (file_name))
         {
           g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                       "%s: the weight_map entry of “%s” names “%s”, which is "
-                       "not a file inside the index's folder",
+                       _("%s: the weight_map entry of “%s” names “%s”, which is "
+                         "not a file inside the index's folder"),
                        index_path, tensor_name, file_name);
           return NULL;
         }
@@ -1065,8 +1067,8 @@ open_file (QsModel     *self,
       g_str_has_suffix (path, ".gguf"))
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_UNSUPPORTED,
-                   "%s: only safetensors files can be analysed; convert this "
-                   "checkpoint to safetensors first",
+                   _("%s: only safetensors files can be analysed; convert this "
+                     "checkpoint to safetensors first"),
                    path);
       return FALSE;
     }
@@ -1117,8 +1119,8 @@ qs_model_open_full (const char  *source,
   if (source[0] == '\0')
     {
       g_set_error_literal (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
-                           "No model given: pass a safetensors file, a folder or "
-                           "a Hugging Face id");
+                           _("No model given: pass a safetensors file, a folder or "
+                             "a Hugging Face id"));
       return NULL;
     }
 
@@ -1129,7 +1131,7 @@ qs_model_open_full (const char  *source,
       if (!qs_hub_cache_is_repo_id (source))
         {
           g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
-                       "%s: no such file or folder", source);
+                       _("%s: no such file or folder"), source);
           return NULL;
         }
 

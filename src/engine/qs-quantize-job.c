@@ -20,6 +20,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -501,23 +503,23 @@ check_output (QsQuantizeJob  *self,
   run->output = resolve_path (output_path);
 
   if (strcmp (run->output, source) == 0)
-    return set_output_error (error, "The output path %s is the source model; choose "
-                             "another folder", output_path);
+    return set_output_error (error, _("The output path %s is the source model; choose "
+                               "another folder"), output_path);
   if (path_is_within (run->output, source))
-    return set_output_error (error, "The output path %s is inside the source model %s; "
-                             "choose a folder outside it", output_path, source);
+    return set_output_error (error, _("The output path %s is inside the source model %s; "
+                               "choose a folder outside it"), output_path, source);
   if (path_is_within (source, run->output))
-    return set_output_error (error, "The output path %s contains the source model %s; "
-                             "choose a folder that does not", output_path, source);
+    return set_output_error (error, _("The output path %s contains the source model %s; "
+                               "choose a folder that does not"), output_path, source);
 
   if (g_file_test (run->output, G_FILE_TEST_EXISTS) && !self->settings->overwrite)
     {
       if (!g_file_test (run->output, G_FILE_TEST_IS_DIR))
-        return set_output_error (error, "The output path %s exists and is not a folder; "
-                                 "pass --overwrite to replace it", output_path);
+        return set_output_error (error, _("The output path %s exists and is not a folder; "
+                                   "pass --overwrite to replace it"), output_path);
       if (!folder_is_empty (run->output))
-        return set_output_error (error, "The output folder %s is not empty; pass "
-                                 "--overwrite to replace it, or choose another folder",
+        return set_output_error (error, _("The output folder %s is not empty; pass "
+                                   "--overwrite to replace it, or choose another folder"),
                                  output_path);
     }
 
@@ -577,7 +579,7 @@ create_temp_dir (Run     *run,
           int saved_errno = errno;
 
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Failed to create the folder %s: %s", parent, g_strerror (saved_errno));
+                       _("Failed to create the folder %s: %s"), parent, g_strerror (saved_errno));
           return FALSE;
         }
       run->created_parent = g_steal_pointer (&missing);
@@ -589,7 +591,7 @@ create_temp_dir (Run     *run,
       int saved_errno = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Failed to create a temporary folder beside %s: %s", run->output,
+                   _("Failed to create a temporary folder beside %s: %s"), run->output,
                    g_strerror (saved_errno));
       return FALSE;
     }
@@ -626,8 +628,8 @@ move_into_place (QsQuantizeJob  *self,
            || g_file_test (run->output, G_FILE_TEST_IS_SYMLINK))
     {
       if (!self->settings->overwrite)
-        return set_output_error (error, "The output path %s appeared while writing; nothing "
-                                 "was replaced", self->settings->output_path);
+        return set_output_error (error, _("The output path %s appeared while writing; nothing "
+                                   "was replaced"), self->settings->output_path);
 
       old = g_strdup_printf ("%s" G_DIR_SEPARATOR_S ".%s.old-XXXXXX", parent, base);
       if (g_mkdtemp_full (old, 0700) == NULL || g_rmdir (old) != 0
@@ -635,7 +637,7 @@ move_into_place (QsQuantizeJob  *self,
         {
           saved_errno = errno;
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Failed to move the old output %s aside: %s", run->output,
+                       _("Failed to move the old output %s aside: %s"), run->output,
                        g_strerror (saved_errno));
           return FALSE;
         }
@@ -647,7 +649,7 @@ move_into_place (QsQuantizeJob  *self,
       if (old != NULL)
         g_rename (old, run->output);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Failed to move %s to %s: %s", run->temp_dir, run->output,
+                   _("Failed to move %s to %s: %s"), run->temp_dir, run->output,
                    g_strerror (saved_errno));
       return FALSE;
     }
@@ -720,8 +722,8 @@ check_selection (QsQuantizeJob  *self,
           if (!found)
             {
               g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_CONFIG,
-                           "The pipeline config names the component “%s”, which %s does not "
-                           "have (its components with weights: %s)", (const char *) key,
+                           _("The pipeline config names the component “%s”, which %s does not "
+                             "have (its components with weights: %s)"), (const char *) key,
                            qs_model_get_name (self->model), names);
               return FALSE;
             }
@@ -748,7 +750,7 @@ check_selection (QsQuantizeJob  *self,
       if (!found)
         {
           g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_CONFIG,
-                       "Unknown component “%s”; %s has these components with weights: %s",
+                       _("Unknown component “%s”; %s has these components with weights: %s"),
                        subfolder, qs_model_get_name (self->model), names);
           return FALSE;
         }
@@ -757,8 +759,8 @@ check_selection (QsQuantizeJob  *self,
           && !g_hash_table_contains (pipeline, subfolder))
         {
           g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_CONFIG,
-                       "The pipeline config has no entry for the component “%s”; add one or "
-                       "leave it out of --components", subfolder);
+                       _("The pipeline config has no entry for the component “%s”; add one or "
+                         "leave it out of --components"), subfolder);
           return FALSE;
         }
     }
@@ -1025,7 +1027,7 @@ plan_component (QsQuantizeJob      *self,
   if (changed)
     {
       g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_CONFIG,
-                   "Component %s: the list of layers to leave unquantized did not settle",
+                   _("Component %s: the list of layers to leave unquantized did not settle"),
                    plan->display_name);
       return FALSE;
     }
@@ -1082,8 +1084,8 @@ plan_component (QsQuantizeJob      *self,
             if (g_hash_table_contains (stored_names, extra))
               {
                 g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_LAYER,
-                             "Layer %s cannot be quantized: the source already has a tensor "
-                             "%s, the name SDNQ gives the layer's %s", name, extra, suffixes[s]);
+                             _("Layer %s cannot be quantized: the source already has a tensor "
+                               "%s, the name SDNQ gives the layer's %s"), name, extra, suffixes[s]);
                 return FALSE;
               }
           }
@@ -1094,9 +1096,9 @@ plan_component (QsQuantizeJob      *self,
                              &requested);
       if (layouts_differ (&requested, &entry->layout))
         g_ptr_array_add (run->result->notes,
-                         g_strdup_printf ("%s/%s: written as %s instead of %s, because SDNQ "
-                                          "reads the saved config with its keys sorted or its "
-                                          "per-layer dicts folded into modules_quant_config",
+                         g_strdup_printf (_("%s/%s: written as %s instead of %s, because SDNQ "
+                                            "reads the saved config with its keys sorted or its "
+                                            "per-layer dicts folded into modules_quant_config"),
                                           plan->display_name, name, entry->layout.dtype->name,
                                           requested.dtype->name));
     }
@@ -1207,7 +1209,7 @@ collect_copies (Run         *run,
   if (depth > 16)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
-                   "%s is nested more than 16 folders deep; a link may form a cycle", folder);
+                   _("%s is nested more than 16 folders deep; a link may form a cycle"), folder);
       return FALSE;
     }
 
@@ -1234,7 +1236,7 @@ collect_copies (Run         *run,
           int saved_errno = errno;
 
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Failed to read %s: %s", path, g_strerror (saved_errno));
+                       _("Failed to read %s: %s"), path, g_strerror (saved_errno));
           return FALSE;
         }
 
@@ -1275,7 +1277,7 @@ copy_files (QsQuantizeJob  *self,
           int saved_errno = errno;
 
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Failed to create %s: %s", path, g_strerror (saved_errno));
+                       _("Failed to create %s: %s"), path, g_strerror (saved_errno));
           return FALSE;
         }
     }
@@ -1290,7 +1292,7 @@ copy_files (QsQuantizeJob  *self,
           int saved_errno = errno;
 
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Failed to create %s: %s", path, g_strerror (saved_errno));
+                       _("Failed to create %s: %s"), path, g_strerror (saved_errno));
           return FALSE;
         }
     }
@@ -1308,7 +1310,7 @@ copy_files (QsQuantizeJob  *self,
       if (!g_file_copy (source, dest, G_FILE_COPY_NONE, cancellable, NULL, NULL, error))
         {
           if (!g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_prefix_error (error, "Failed to copy %s: ", item->source);
+            g_prefix_error (error, _("Failed to copy %s: "), item->source);
           return FALSE;
         }
       set_progress (self, NULL, NULL, item->size, 0);
@@ -1620,7 +1622,7 @@ compute_svd (QsQuantizeJob       *self,
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
         g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_LAYER,
-                     "Layer %s: the rank-%u SVD failed: %s; leave the layer without SVD",
+                     _("Layer %s: the rank-%u SVD failed: %s; leave the layer without SVD"),
                      entry->tensor->name, layout->svd_rank, local_error->message);
       return NULL;
     }
@@ -1628,7 +1630,7 @@ compute_svd (QsQuantizeJob       *self,
   if (lowrank->rank != layout->svd_effective_rank)
     {
       g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_LAYER,
-                   "Layer %s: the SVD produced rank %u where SDNQ's layout has rank %u",
+                   _("Layer %s: the SVD produced rank %u where SDNQ's layout has rank %u"),
                    entry->tensor->name, lowrank->rank, layout->svd_effective_rank);
       return NULL;
     }
@@ -1870,7 +1872,7 @@ write_configs (const ComponentPlan  *plan,
       if (!JSON_NODE_HOLDS_OBJECT (root))
         {
           g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                       "%s: the top level is not a JSON object", source_config);
+                       _("%s: the top level is not a JSON object"), source_config);
           return FALSE;
         }
 
@@ -2009,7 +2011,7 @@ verify_entry (QsQuantizeJob      *self,
                      tensor->data_end - tensor->data_begin) != 0)
         {
           g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_VERIFY,
-                       "Verification failed: tensor %s was not copied unchanged", tensor->name);
+                       _("Verification failed: tensor %s was not copied unchanged"), tensor->name);
           return FALSE;
         }
       return TRUE;
@@ -2023,14 +2025,14 @@ verify_entry (QsQuantizeJob      *self,
   if (read_back == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   "Not enough memory to verify layer %s", tensor->name);
+                   _("Not enough memory to verify layer %s"), tensor->name);
       return FALSE;
     }
 
   if (!qs_sdnq_reader_dequantize_layer (reader, written, tensor->name, entry->kind, tensor->shape,
                                         tensor->ndim, read_back, error))
     {
-      g_prefix_error (error, "Verification failed: ");
+      g_prefix_error (error, _("Verification failed: "));
       return FALSE;
     }
 
@@ -2038,8 +2040,8 @@ verify_entry (QsQuantizeJob      *self,
   if (!nmse_agrees (entry->record->nmse, entry->record->verified_nmse, &difference))
     {
       g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_VERIFY,
-                   "Verification failed for layer %s: its NMSE read back from the files is "
-                   "%.9g, but %.9g when it was written", tensor->name,
+                   _("Verification failed for layer %s: its NMSE read back from the files is "
+                     "%.9g, but %.9g when it was written"), tensor->name,
                    entry->record->verified_nmse, entry->record->nmse);
       return FALSE;
     }
@@ -2061,7 +2063,7 @@ verify_output (QsQuantizeJob  *self,
   reader = qs_sdnq_reader_open (run->temp_dir, error);
   if (reader == NULL)
     {
-      g_prefix_error (error, "Verification failed: the written model cannot be opened: ");
+      g_prefix_error (error, _("Verification failed: the written model cannot be opened: "));
       return FALSE;
     }
 
@@ -2078,7 +2080,7 @@ verify_output (QsQuantizeJob  *self,
       if (written == NULL || qs_sdnq_reader_get_config (reader, written) == NULL)
         {
           g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_VERIFY,
-                       "Verification failed: component %s has no SDNQ config in the output",
+                       _("Verification failed: component %s has no SDNQ config in the output"),
                        plan->display_name);
           return FALSE;
         }
@@ -2093,7 +2095,7 @@ verify_output (QsQuantizeJob  *self,
           if (info->mismatch != NULL)
             {
               g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_VERIFY,
-                           "Verification failed: %s", info->mismatch);
+                           _("Verification failed: %s"), info->mismatch);
               return FALSE;
             }
         }
@@ -2434,7 +2436,7 @@ qs_quantize_job_run_async (QsQuantizeJob       *self,
   if (self->running)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "The quantization is already running");
+                               _("The quantization is already running"));
       return;
     }
 
@@ -2471,7 +2473,7 @@ qs_quantize_job_run (QsQuantizeJob  *self,
 
   if (self->running)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PENDING, "The quantization is already running");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PENDING, _("The quantization is already running"));
       return NULL;
     }
 

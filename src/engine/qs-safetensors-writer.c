@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -483,7 +485,7 @@ compute_sizes (QsSafetensorsWriter  *self,
           if (tensor->shape[d] < 0)
             {
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           "Tensor %s has a negative dimension", tensor->name);
+                           _("Tensor %s has a negative dimension"), tensor->name);
               return FALSE;
             }
           numel *= (guint64) tensor->shape[d];
@@ -502,7 +504,7 @@ compute_sizes (QsSafetensorsWriter  *self,
           || strcmp (tensor->name, "__metadata__") == 0)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "Tensor name %s is used twice or reserved", tensor->name);
+                       _("Tensor name %s is used twice or reserved"), tensor->name);
           return FALSE;
         }
 
@@ -695,7 +697,7 @@ qs_safetensors_writer_write (QsSafetensorsWriter  *self,
   if (tensor == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "Tensor %s was not declared before the files were created", name);
+                   _("Tensor %s was not declared before the files were created"), name);
       return FALSE;
     }
 
@@ -769,7 +771,7 @@ qs_safetensors_writer_close (QsSafetensorsWriter  *self,
       if (!tensor->written)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       "Tensor %s was declared but never written", tensor->name);
+                       _("Tensor %s was declared but never written"), tensor->name);
           return FALSE;
         }
     }

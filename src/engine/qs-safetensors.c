@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -235,7 +237,7 @@ parse_shape (QsSafetensorsFile  *self,
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "tensor “%s” has no “shape” array", info->name);
+                      _("tensor “%s” has no “shape” array"), info->name);
       return FALSE;
     }
 
@@ -251,8 +253,8 @@ parse_shape (QsSafetensorsFile  *self,
       if (!get_non_negative_int (json_array_get_element (array, i), &dim))
         {
           set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                          "dimension %u of the shape of tensor “%s” is not a "
-                          "non-negative integer",
+                          _("dimension %u of the shape of tensor “%s” is not a "
+                            "non-negative integer"),
                           i, info->name);
           return FALSE;
         }
@@ -264,8 +266,8 @@ parse_shape (QsSafetensorsFile  *self,
       if (dim > 0 && !g_uint64_checked_mul (&nonzero_product, nonzero_product, (guint64) dim))
         {
           set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                          "the shape of tensor “%s” has more elements than a "
-                          "64-bit count can hold",
+                          _("the shape of tensor “%s” has more elements than a "
+                            "64-bit count can hold"),
                           info->name);
           return FALSE;
         }
@@ -289,7 +291,7 @@ parse_offsets (QsSafetensorsFile  *self,
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "tensor “%s” has no “data_offsets” array", info->name);
+                      _("tensor “%s” has no “data_offsets” array"), info->name);
       return FALSE;
     }
 
@@ -299,8 +301,8 @@ parse_offsets (QsSafetensorsFile  *self,
       !get_non_negative_int (json_array_get_element (array, 1), &end))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "“data_offsets” of tensor “%s” must be two non-negative "
-                      "integers [begin, end]",
+                      _("“data_offsets” of tensor “%s” must be two non-negative "
+                        "integers [begin, end]"),
                       info->name);
       return FALSE;
     }
@@ -338,7 +340,7 @@ check_byte_size (QsSafetensorsFile  *self,
   if (!g_uint64_checked_mul (&total_bits, info->numel, bits))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "tensor “%s” with shape %s is larger than 2^64 bits",
+                      _("tensor “%s” with shape %s is larger than 2^64 bits"),
                       info->name, shape);
       return FALSE;
     }
@@ -347,8 +349,8 @@ check_byte_size (QsSafetensorsFile  *self,
       (bits < 8 && info->ndim > 0 && ((guint64) info->shape[info->ndim - 1] * bits) % 8 != 0))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "tensor “%s” has dtype %s (%u bits) and shape %s, so its "
-                      "rows do not fill whole bytes; the shape is malformed",
+                      _("tensor “%s” has dtype %s (%u bits) and shape %s, so its "
+                        "rows do not fill whole bytes; the shape is malformed"),
                       info->name, qs_tensor_dtype_to_string (info->dtype), bits, shape);
       return FALSE;
     }
@@ -391,7 +393,7 @@ parse_tensor (QsSafetensorsFile  *self,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "the entry of tensor “%s” must be an object, but it is a %s",
+                      _("the entry of tensor “%s” must be an object, but it is a %s"),
                       name, json_node_type_name (node));
       return NULL;
     }
@@ -402,7 +404,7 @@ parse_tensor (QsSafetensorsFile  *self,
       json_node_get_value_type (dtype_node) != G_TYPE_STRING)
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "tensor “%s” has no “dtype” string", name);
+                      _("tensor “%s” has no “dtype” string"), name);
       return NULL;
     }
 
@@ -410,7 +412,7 @@ parse_tensor (QsSafetensorsFile  *self,
   if (!qs_tensor_dtype_from_string (dtype_string, &info->dtype))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "tensor “%s” has an unknown dtype “%s”", name, dtype_string);
+                      _("tensor “%s” has an unknown dtype “%s”"), name, dtype_string);
       return NULL;
     }
 
@@ -503,7 +505,7 @@ set_duplicate_error (QsSafetensorsFile  *self,
   if (scan->duplicate_object == root)
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "the header lists “%s” twice; tensor names must be unique",
+                      _("the header lists “%s” twice; tensor names must be unique"),
                       scan->duplicate_name);
       return;
     }
@@ -514,14 +516,14 @@ set_duplicate_error (QsSafetensorsFile  *self,
       if (JSON_NODE_HOLDS_OBJECT (node) && json_node_get_object (node) == scan->duplicate_object)
         {
           set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                          "the entry of “%s” lists the key “%s” twice",
+                          _("the entry of “%s” lists the key “%s” twice"),
                           name, scan->duplicate_name);
           return;
         }
     }
 
   set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                  "the header lists the key “%s” twice in one object",
+                  _("the header lists the key “%s” twice in one object"),
                   scan->duplicate_name);
 }
 
@@ -601,7 +603,7 @@ parse_header_json (QsSafetensorsFile  *self,
   if (!g_utf8_validate_len (text, length, NULL))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "the header is not valid UTF-8 text");
+                      _("the header is not valid UTF-8 text"));
       return FALSE;
     }
 
@@ -610,7 +612,7 @@ parse_header_json (QsSafetensorsFile  *self,
   if (length == 0 || text[0] != '{')
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "the header does not start with “{”");
+                      _("the header does not start with “{”"));
       return FALSE;
     }
 
@@ -635,7 +637,7 @@ parse_header_json (QsSafetensorsFile  *self,
     {
       g_hash_table_unref (scan.counts);
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "the header is not valid JSON: %s", json_error->message);
+                      _("the header is not valid JSON: %s"), json_error->message);
       return FALSE;
     }
 
@@ -644,7 +646,7 @@ parse_header_json (QsSafetensorsFile  *self,
     {
       g_hash_table_unref (scan.counts);
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "the header is not a JSON object");
+                      _("the header is not a JSON object"));
       return FALSE;
     }
 
@@ -758,8 +760,8 @@ validate (QsSafetensorsFile  *self,
       memcmp (self->contents, LFS_POINTER_PREFIX, strlen (LFS_POINTER_PREFIX)) == 0)
     {
       set_file_error (error, QS_MODEL_ERROR_LFS_POINTER, self->path,
-                      "this is a Git LFS pointer file, not the weights; fetch "
-                      "them with “git lfs pull” or download the file again");
+                      _("this is a Git LFS pointer file, not the weights; fetch "
+                        "them with “git lfs pull” or download the file again"));
       return FALSE;
     }
 
@@ -778,8 +780,8 @@ validate (QsSafetensorsFile  *self,
     {
       if (looks_like_text (self->contents, 8))
         set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                        "the file starts with text, not with a safetensors "
-                        "header size; it is not a safetensors file");
+                        _("the file starts with text, not with a safetensors "
+                          "header size; it is not a safetensors file"));
       else
         set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
                         "the header is %" G_GUINT64_FORMAT " bytes, more than the "
@@ -854,7 +856,7 @@ qs_safetensors_file_open (const char  *path,
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, path,
-                      "this is a folder, not a safetensors file");
+                      _("this is a folder, not a safetensors file"));
       return NULL;
     }
 
@@ -862,7 +864,7 @@ qs_safetensors_file_open (const char  *path,
   if (self->mapped == NULL)
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        set_file_error (error, QS_MODEL_ERROR_NOT_FOUND, path, "no such file");
+        set_file_error (error, QS_MODEL_ERROR_NOT_FOUND, path, _("no such file"));
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
@@ -1010,7 +1012,7 @@ qs_tensor_decode_rows (const QsTensorInfo  *tensor,
   if (!qs_tensor_dtype_is_decodable (tensor->dtype))
     {
       set_file_error (error, QS_MODEL_ERROR_UNSUPPORTED, tensor->file->path,
-                      "tensor “%s” has dtype %s, which cannot be decoded to float32",
+                      _("tensor “%s” has dtype %s, which cannot be decoded to float32"),
                       tensor->name, qs_tensor_dtype_to_string (tensor->dtype));
       return FALSE;
     }

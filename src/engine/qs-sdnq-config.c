@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "qs-sdnq-config.h"
@@ -1151,7 +1153,7 @@ parse_boolean (ParseContext *ctx,
                gboolean     *out)
 {
   if (!node_holds (node, G_TYPE_BOOLEAN))
-    return set_invalid (ctx, "%s must be true or false, not %s", field, describe_node (node));
+    return set_invalid (ctx, _("%s must be true or false, not %s"), field, describe_node (node));
 
   *out = json_node_get_boolean (node);
   return TRUE;
@@ -1177,7 +1179,7 @@ parse_group_size (ParseContext *ctx,
                   gint64       *out)
 {
   if (!node_holds (node, G_TYPE_INT64))
-    return set_invalid (ctx, "%s must be an integer, not %s", field, describe_node (node));
+    return set_invalid (ctx, _("%s must be an integer, not %s"), field, describe_node (node));
 
   if (!parse_group_size_value (ctx, field, json_node_get_int (node)))
     return FALSE;
@@ -1195,7 +1197,7 @@ parse_positive (ParseContext *ctx,
   gint64 value;
 
   if (!node_holds (node, G_TYPE_INT64))
-    return set_invalid (ctx, "%s must be a positive integer, not %s", field, describe_node (node));
+    return set_invalid (ctx, _("%s must be a positive integer, not %s"), field, describe_node (node));
 
   value = json_node_get_int (node);
   if (value <= 0)
@@ -1219,12 +1221,12 @@ parse_dtype (ParseContext  *ctx,
   const char *name;
 
   if (!node_holds (node, G_TYPE_STRING))
-    return set_invalid (ctx, "%s must be a dtype name, not %s", field, describe_node (node));
+    return set_invalid (ctx, _("%s must be a dtype name, not %s"), field, describe_node (node));
 
   name = json_node_get_string (node);
   dtype = qs_dtype_lookup (name);
   if (dtype == NULL)
-    return set_invalid (ctx, "%s “%s” is not an SDNQ dtype", field, name);
+    return set_invalid (ctx, _("%s “%s” is not an SDNQ dtype"), field, name);
 
   g_free (*out);
   *out = g_strdup (dtype->name);
@@ -1246,7 +1248,7 @@ check_pattern (ParseContext *ctx,
 
   regex = compile_pattern (pattern, &local_error);
   if (regex == NULL)
-    return set_invalid (ctx, "pattern “%s” in %s is not a valid regular expression: %s",
+    return set_invalid (ctx, _("pattern “%s” in %s is not a valid regular expression: %s"),
                         pattern, field, local_error->message);
 
   return TRUE;
@@ -1275,7 +1277,7 @@ parse_pattern_list (ParseContext *ctx,
     }
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    return set_invalid (ctx, "%s must be a list of patterns, not %s", field, describe_node (node));
+    return set_invalid (ctx, _("%s must be a list of patterns, not %s"), field, describe_node (node));
 
   array = json_node_get_array (node);
   for (i = 0; i < json_array_get_length (array); i++)
@@ -1284,7 +1286,7 @@ parse_pattern_list (ParseContext *ctx,
       const char *pattern;
 
       if (!node_holds (element, G_TYPE_STRING))
-        return set_invalid (ctx, "%s entry %u must be a pattern string, not %s",
+        return set_invalid (ctx, _("%s entry %u must be a pattern string, not %s"),
                             field, i + 1, describe_node (element));
 
       pattern = json_node_get_string (element);
@@ -1315,15 +1317,15 @@ canonical_dtype_key (ParseContext *ctx,
       target = minimum_key_target (lower, &bits);
       if (target == NULL)
         {
-          set_invalid (ctx, "modules_dtype_dict key “%s” is neither an SDNQ dtype nor a "
-                       "minimum bit count such as “minimum_6bit” or “minimum_uint4bit”", key);
+          set_invalid (ctx, _("modules_dtype_dict key “%s” is neither an SDNQ dtype nor a "
+                         "minimum bit count such as “minimum_6bit” or “minimum_uint4bit”"), key);
           return NULL;
         }
 
       if (qs_dtype_lookup (target) == NULL)
         {
-          set_invalid (ctx, "modules_dtype_dict key “%s” asks for %s, which is not an "
-                       "SDNQ dtype", key, target);
+          set_invalid (ctx, _("modules_dtype_dict key “%s” asks for %s, which is not an "
+                         "SDNQ dtype"), key, target);
           return NULL;
         }
 
@@ -1333,7 +1335,7 @@ canonical_dtype_key (ParseContext *ctx,
   dtype = qs_dtype_lookup (lower);
   if (dtype == NULL)
     {
-      set_invalid (ctx, "modules_dtype_dict key “%s” is not an SDNQ dtype", key);
+      set_invalid (ctx, _("modules_dtype_dict key “%s” is not an SDNQ dtype"), key);
       return NULL;
     }
 
@@ -1381,7 +1383,7 @@ canonical_int_key (ParseContext *ctx,
 
   if (!parse_int_key (key, &value))
     {
-      set_invalid (ctx, "%s key “%s” must be an integer %s", dict_name, key,
+      set_invalid (ctx, _("%s key “%s” must be an integer %s"), dict_name, key,
                    kind == DICT_GROUP_SIZE ? "group size" : "SVD rank");
       return NULL;
     }
@@ -1395,7 +1397,7 @@ canonical_int_key (ParseContext *ctx,
     }
   else if (value <= 0 || value > G_MAXINT)
     {
-      set_invalid (ctx, "%s key “%s” must be a positive SVD rank", dict_name, key);
+      set_invalid (ctx, _("%s key “%s” must be a positive SVD rank"), dict_name, key);
       return NULL;
     }
 
@@ -1418,7 +1420,7 @@ parse_pattern_dict (ParseContext *ctx,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return set_invalid (ctx, "%s must be an object from key to a list of patterns, not %s",
+    return set_invalid (ctx, _("%s must be an object from key to a list of patterns, not %s"),
                         dict_name, describe_node (node));
 
   original_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1448,7 +1450,7 @@ parse_pattern_dict (ParseContext *ctx,
        * first, so they are refused. */
       previous = g_hash_table_lookup (original_keys, canonical);
       if (previous != NULL)
-        return set_invalid (ctx, "%s keys “%s” and “%s” mean the same; merge their lists",
+        return set_invalid (ctx, _("%s keys “%s” and “%s” mean the same; merge their lists"),
                             dict_name, previous, key);
       g_hash_table_insert (original_keys, g_strdup (canonical), g_strdup (key));
 
@@ -1495,9 +1497,9 @@ parse_ignored_key (ParseContext *ctx,
   if (strcmp (key, "quant_method") == 0)
     {
       if (!node_holds (node, G_TYPE_STRING))
-        return set_invalid (ctx, "%s must be “sdnq”, not %s", field, describe_node (node));
+        return set_invalid (ctx, _("%s must be “sdnq”, not %s"), field, describe_node (node));
       if (strcmp (json_node_get_string (node), "sdnq") != 0)
-        return set_invalid (ctx, "%s must be “sdnq”, not “%s”", field, json_node_get_string (node));
+        return set_invalid (ctx, _("%s must be “sdnq”, not “%s”"), field, json_node_get_string (node));
       return TRUE;
     }
 
@@ -1509,8 +1511,8 @@ parse_ignored_key (ParseContext *ctx,
         return FALSE;
 
       if (value)
-        return set_invalid (ctx, "%s is true, but Quantscope does not reproduce SDNQ's %s, "
-                            "so it cannot use this config", field,
+        return set_invalid (ctx, _("%s is true, but Quantscope does not reproduce SDNQ's %s, "
+                              "so it cannot use this config"), field,
                             strcmp (key, "use_hadamard") == 0 ? "Hadamard rotation"
                                                              : "codebook quantization");
       return TRUE;
@@ -1528,20 +1530,20 @@ parse_ignored_key (ParseContext *ctx,
         {
         case KEY_BOOLEAN:
           if (!node_holds (node, G_TYPE_BOOLEAN))
-            return set_invalid (ctx, "%s must be true or false, not %s", field, describe_node (node));
+            return set_invalid (ctx, _("%s must be true or false, not %s"), field, describe_node (node));
           break;
         case KEY_INTEGER:
           if (!node_holds (node, G_TYPE_INT64))
-            return set_invalid (ctx, "%s must be an integer, not %s", field, describe_node (node));
+            return set_invalid (ctx, _("%s must be an integer, not %s"), field, describe_node (node));
           break;
         case KEY_NUMBER:
           if (!node_holds (node, G_TYPE_INT64) && !node_holds (node, G_TYPE_DOUBLE))
-            return set_invalid (ctx, "%s must be a number, not %s", field, describe_node (node));
+            return set_invalid (ctx, _("%s must be a number, not %s"), field, describe_node (node));
           break;
         case KEY_STRING:
         default:
           if (!node_holds (node, G_TYPE_STRING))
-            return set_invalid (ctx, "%s must be a string, not %s", field, describe_node (node));
+            return set_invalid (ctx, _("%s must be a string, not %s"), field, describe_node (node));
           break;
         }
 
@@ -1568,8 +1570,8 @@ parse_override (ParseContext     *ctx,
   GList *l;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return set_invalid (ctx, "modules_quant_config[“%s”] must be an object of keyword "
-                        "arguments, not %s", pattern, describe_node (node));
+    return set_invalid (ctx, _("modules_quant_config[“%s”] must be an object of keyword "
+                          "arguments, not %s"), pattern, describe_node (node));
 
   object = json_node_get_object (node);
   members = json_object_get_members (object);
@@ -1623,7 +1625,7 @@ parse_override (ParseContext     *ctx,
           if (!parse_ignored_key (ctx, field, key, value, &known))
             return FALSE;
           if (!known && !is_listed (ignored_override_keys, G_N_ELEMENTS (ignored_override_keys), key))
-            return set_invalid (ctx, "modules_quant_config[“%s”] has the unknown key “%s”",
+            return set_invalid (ctx, _("modules_quant_config[“%s”] has the unknown key “%s”"),
                                 pattern, key);
         }
     }
@@ -1645,8 +1647,8 @@ parse_overrides (ParseContext *ctx,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return set_invalid (ctx, "modules_quant_config must be an object from pattern to keyword "
-                        "arguments, not %s", describe_node (node));
+    return set_invalid (ctx, _("modules_quant_config must be an object from pattern to keyword "
+                          "arguments, not %s"), describe_node (node));
 
   object = json_node_get_object (node);
   members = json_object_get_members (object);
@@ -1722,7 +1724,7 @@ parse_member (ParseContext *ctx,
     return FALSE;
 
   if (!known)
-    return set_invalid (ctx, "unknown key “%s”, which is not an SDNQConfig keyword argument", key);
+    return set_invalid (ctx, _("unknown key “%s”, which is not an SDNQConfig keyword argument"), key);
 
   return TRUE;
 }
@@ -1741,7 +1743,7 @@ config_from_node (JsonNode   *node,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      set_invalid (&ctx, "expected an object of SDNQConfig keyword arguments, not %s",
+      set_invalid (&ctx, _("expected an object of SDNQConfig keyword arguments, not %s"),
                    describe_node (node));
       return NULL;
     }
@@ -1802,8 +1804,8 @@ qs_pipeline_config_parse (JsonNode  *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, QS_SDNQ_CONFIG_ERROR, QS_SDNQ_CONFIG_ERROR_INVALID,
-                   "Invalid pipeline config: expected an object from component subfolder "
-                   "to SDNQConfig keyword arguments, not %s", describe_node (node));
+                   _("Invalid pipeline config: expected an object from component subfolder "
+                     "to SDNQConfig keyword arguments, not %s"), describe_node (node));
       return NULL;
     }
 

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "qs-error.h"
@@ -50,7 +52,7 @@ read_json (const char  *path,
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                   "%s: the top level is not a JSON object", path);
+                   _("%s: the top level is not a JSON object"), path);
       return NULL;
     }
 
@@ -265,7 +267,7 @@ check_tensor (const char          *param_name,
         return TRUE;
 
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                   "Layer %s: the file stores %s, but the config derives a layout without it",
+                   _("Layer %s: the file stores %s, but the config derives a layout without it"),
                    param_name, tensor->name);
       return FALSE;
     }
@@ -274,7 +276,7 @@ check_tensor (const char          *param_name,
   if (tensor == NULL)
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                   "Layer %s: the %s is missing; the config derives %s %s",
+                   _("Layer %s: the %s is missing; the config derives %s %s"),
                    param_name, what, qs_tensor_dtype_to_string (dtype), expected_shape);
       return FALSE;
     }
@@ -283,7 +285,7 @@ check_tensor (const char          *param_name,
   if (tensor->dtype != dtype || !shapes_equal (tensor->shape, tensor->ndim, shape, ndim))
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                   "Layer %s: %s is stored as %s %s, but the config derives %s %s",
+                   _("Layer %s: %s is stored as %s %s, but the config derives %s %s"),
                    param_name, tensor->name, qs_tensor_dtype_to_string (tensor->dtype),
                    stored_shape, qs_tensor_dtype_to_string (dtype), expected_shape);
       return FALSE;
@@ -327,7 +329,7 @@ check_stored (const char          *param_name,
   if (stored->weight == NULL)
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                   "Layer %s is not in the files", param_name);
+                   _("Layer %s is not in the files"), param_name);
       return FALSE;
     }
 
@@ -340,8 +342,8 @@ check_stored (const char          *param_name,
           g_autofree char *expected = qs_sdnq_format_shape (layout->shape, layout->ndim);
 
           g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                       "Layer %s: the config leaves it unquantized, but it is stored as %s %s "
-                       "instead of %s", param_name,
+                       _("Layer %s: the config leaves it unquantized, but it is stored as %s %s "
+                         "instead of %s"), param_name,
                        qs_tensor_dtype_to_string (stored->weight->dtype), stored_shape, expected);
           return FALSE;
         }
@@ -374,7 +376,7 @@ check_arguments (QsSdnqReader       *self,
   if (*config == NULL)
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
-                   "Component %s has no SDNQ quantization config",
+                   _("Component %s has no SDNQ quantization config"),
                    component->name[0] != '\0' ? component->name : component->path);
       return FALSE;
     }
@@ -425,14 +427,14 @@ decode_tensor (const QsTensorInfo  *tensor,
   if (values == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   "Not enough memory to decode %s", tensor->name);
+                   _("Not enough memory to decode %s"), tensor->name);
       return NULL;
     }
 
   if (tensor->ndim == 0)
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
-                   "%s is a scalar, not a tensor of values", tensor->name);
+                   _("%s is a scalar, not a tensor of values"), tensor->name);
       return NULL;
     }
 
@@ -489,7 +491,7 @@ add_svd_product (const StoredTensors *stored,
   if (product == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   "Not enough memory for the SVD product of %s", stored->weight->name);
+                   _("Not enough memory for the SVD product of %s"), stored->weight->name);
       return FALSE;
     }
 
@@ -533,14 +535,14 @@ qs_sdnq_reader_dequantize_layer (QsSdnqReader       *self,
   if (codes == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   "Not enough memory to unpack %s", param_name);
+                   _("Not enough memory to unpack %s"), param_name);
       return FALSE;
     }
 
   if (!qs_unpack_codes (layout.dtype, qs_safetensors_file_get_data (stored.weight->file, stored.weight),
                         numel, codes, error))
     {
-      g_prefix_error (error, "Layer %s: ", param_name);
+      g_prefix_error (error, _("Layer %s: "), param_name);
       return FALSE;
     }
 

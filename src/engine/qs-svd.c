@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -344,11 +346,11 @@ check_lapack (lapack_int   info,
 
   if (info < 0)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "LAPACK %s rejected argument %d (the matrix may contain NaN or Inf)",
+                 _("LAPACK %s rejected argument %d (the matrix may contain NaN or Inf)"),
                  routine, (int) -info);
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "LAPACK %s did not converge (info %d)", routine, (int) info);
+                 _("LAPACK %s did not converge (info %d)"), routine, (int) info);
   return FALSE;
 }
 

@@ -26,6 +26,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -121,7 +123,7 @@ validate_layer (const QsLayerWeights  *layer,
   if (layer->data == NULL || layer->ndim < 2 || layer->ndim > 5)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Layer %s has %u dimensions; a quantizable weight has 2 to 5",
+                   _("Layer %s has %u dimensions; a quantizable weight has 2 to 5"),
                    layer->name ? layer->name : "(unnamed)", layer->ndim);
       return FALSE;
     }
@@ -131,7 +133,7 @@ validate_layer (const QsLayerWeights  *layer,
       if (layer->shape[d] <= 0)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "Layer %s has an empty dimension %u",
+                       _("Layer %s has an empty dimension %u"),
                        layer->name ? layer->name : "(unnamed)", d);
           return FALSE;
         }
@@ -584,7 +586,7 @@ evaluate_svd_rank (LayerContext         *ctx,
 
       for (guint i = 0; i < pass_formats->len; i++)
         set_failed (&results[g_array_index (pass_formats, PassFormat, i).result_index],
-                    g_strdup_printf ("The rank-%u SVD failed: %s", rank, svd_error->message));
+                    g_strdup_printf (_("The rank-%u SVD failed: %s"), rank, svd_error->message));
       return TRUE;
     }
 
@@ -1024,7 +1026,7 @@ parse_device (const char  *device,
 static char *
 describe_device (const QsGpuDeviceInfo *info)
 {
-  return g_strdup_printf ("Vulkan device %u, %s (%s, %s)", info->index, info->name,
+  return g_strdup_printf (_("Vulkan device %u, %s (%s, %s)"), info->index, info->name,
                           qs_gpu_device_type_to_string (info->type), info->driver);
 }
 
@@ -1044,8 +1046,8 @@ new_for_index (int      index,
     {
       description = describe_device (&context->info);
       if (context->info.type == QS_GPU_DEVICE_TYPE_CPU)
-        *note = g_strdup_printf ("Computing on %s, a CPU implementation of Vulkan that is "
-                                 "slower than --device cpu", description);
+        *note = g_strdup_printf (_("Computing on %s, a CPU implementation of Vulkan that is "
+                                   "slower than --device cpu"), description);
       else
         *note = g_strdup_printf ("Computing on %s", description);
     }
@@ -1066,7 +1068,7 @@ new_auto (guint    n_threads,
 
   if (devices == NULL)
     {
-      reason = g_strdup_printf ("Vulkan is unavailable (%s)", local_error->message);
+      reason = g_strdup_printf (_("Vulkan is unavailable (%s)"), local_error->message);
     }
   else if ((picked = qs_gpu_pick_device (devices, FALSE)) >= 0)
     {
@@ -1080,9 +1082,9 @@ new_auto (guint    n_threads,
     {
       const QsGpuDeviceInfo *info = g_ptr_array_index (devices, picked);
 
-      reason = g_strdup_printf ("The only Vulkan device is %s, a CPU implementation that is "
-                                "slower than the CPU backend (use --device vulkan to run on it "
-                                "anyway)", info->name);
+      reason = g_strdup_printf (_("The only Vulkan device is %s, a CPU implementation that is "
+                                  "slower than the CPU backend (use --device vulkan to run on it "
+                                  "anyway)"), info->name);
     }
   else
     {
@@ -1135,8 +1137,8 @@ new_cuda (gint64    n,
 
   if (n_gpus == 0)
     g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_NO_DEVICE,
-                 "No GPU found for --device cuda (Quantscope runs “cuda” on a GPU through "
-                 "Vulkan); use --device cpu");
+                 _("No GPU found for --device cuda (Quantscope runs “cuda” on a GPU through "
+                   "Vulkan); use --device cpu"));
   else
     g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_NO_DEVICE,
                  "GPU %" G_GINT64_FORMAT " does not exist: there %s %u GPU%s; "
@@ -1171,7 +1173,7 @@ qs_gpu_backend_new_for_device (const char  *device,
     return new_cuda (index, n_threads, note, error);
 
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "Unknown device “%s”: expected auto, cpu, vulkan, vulkan:N, cuda or cuda:N",
+               _("Unknown device “%s”: expected auto, cpu, vulkan, vulkan:N, cuda or cuda:N"),
                device);
   return NULL;
 }

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "qs-gpu-buffer.h"
 #include "qs-gpu-error.h"
 
@@ -92,7 +94,7 @@ qs_gpu_buffer_new (QsGpuContext     *context,
   if (type_index < 0)
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_UNSUPPORTED,
-                   "The device has no memory type for a %s buffer",
+                   _("The device has no memory type for a %s buffer"),
                    kind == QS_GPU_BUFFER_DEVICE ? "storage" : "host-visible");
       return NULL;
     }

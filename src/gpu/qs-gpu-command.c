@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "qs-gpu-command.h"
 #include "qs-gpu-error.h"
 
@@ -308,7 +310,7 @@ qs_gpu_command_dispatch (QsGpuCommand   *self,
       groups_z > limits->maxComputeWorkGroupCount[2])
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_UNSUPPORTED,
-                   "Kernel “%s” needs %u × %u × %u workgroups; the device allows %u × %u × %u",
+                   _("Kernel “%s” needs %u × %u × %u workgroups; the device allows %u × %u × %u"),
                    pipeline->name, groups_x, groups_y, groups_z,
                    limits->maxComputeWorkGroupCount[0], limits->maxComputeWorkGroupCount[1],
                    limits->maxComputeWorkGroupCount[2]);

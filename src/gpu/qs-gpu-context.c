@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "qs-gpu-context.h"
@@ -312,13 +314,13 @@ describe_device (VkPhysicalDevice  physical_device,
 
   if (properties.apiVersion < QS_GPU_API_VERSION)
     {
-      info->unusable_reason = g_strdup_printf ("supports Vulkan %u.%u; Quantscope needs 1.1",
+      info->unusable_reason = g_strdup_printf (_("supports Vulkan %u.%u; Quantscope needs 1.1"),
                                                VK_API_VERSION_MAJOR (properties.apiVersion),
                                                VK_API_VERSION_MINOR (properties.apiVersion));
     }
   else if (find_compute_queue_family (physical_device) < 0)
     {
-      info->unusable_reason = g_strdup ("has no compute queue");
+      info->unusable_reason = g_strdup (_("has no compute queue"));
     }
 
   info->usable = info->unusable_reason == NULL;
@@ -540,7 +542,7 @@ qs_gpu_context_new (int      device_index,
     {
       if (g_error_matches (local_error, QS_GPU_ERROR, QS_GPU_ERROR_NO_DEVICE))
         g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_NO_DEVICE,
-                     "No Vulkan device found (%s); use --device cpu", local_error->message);
+                     _("No Vulkan device found (%s); use --device cpu"), local_error->message);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
@@ -564,7 +566,7 @@ qs_gpu_context_new (int      device_index,
   if (n_devices == 0)
     {
       g_set_error_literal (error, QS_GPU_ERROR, QS_GPU_ERROR_NO_DEVICE,
-                           "No Vulkan device found; use --device cpu");
+                           _("No Vulkan device found; use --device cpu"));
       return NULL;
     }
 
@@ -574,16 +576,16 @@ qs_gpu_context_new (int      device_index,
       if (picked < 0)
         {
           g_set_error_literal (error, QS_GPU_ERROR, QS_GPU_ERROR_NO_DEVICE,
-                               "No usable Vulkan device found (none supports Vulkan 1.1 "
-                               "with a compute queue); use --device cpu");
+                               _("No usable Vulkan device found (none supports Vulkan 1.1 "
+                                 "with a compute queue); use --device cpu"));
           return NULL;
         }
     }
   else if ((guint) device_index >= n_devices)
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_NO_DEVICE,
-                   "Vulkan device %d does not exist: there %s %u device%s (index 0 to %u); "
-                   "run “quantscope-cli devices” to list them",
+                   _("Vulkan device %d does not exist: there %s %u device%s (index 0 to %u); "
+                     "run “quantscope-cli devices” to list them"),
                    device_index, n_devices == 1 ? "is" : "are", n_devices,
                    n_devices == 1 ? "" : "s", n_devices - 1);
       return NULL;
@@ -597,7 +599,7 @@ qs_gpu_context_new (int      device_index,
   if (!chosen->usable)
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_UNSUPPORTED,
-                   "Vulkan device %d (%s) %s; use --device cpu",
+                   _("Vulkan device %d (%s) %s; use --device cpu"),
                    picked, chosen->name, chosen->unusable_reason);
       return NULL;
     }

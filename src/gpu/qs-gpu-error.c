@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "qs-gpu-error.h"
 
 G_DEFINE_QUARK (qs-gpu-error-quark, qs_gpu_error)
@@ -81,6 +83,6 @@ qs_gpu_check (VkResult     result,
     return TRUE;
 
   g_set_error (error, QS_GPU_ERROR, error_code_for_result (result),
-               "%s failed: %s", call, qs_gpu_result_to_string (result));
+               _("%s failed: %s"), call, qs_gpu_result_to_string (result));
   return FALSE;
 }

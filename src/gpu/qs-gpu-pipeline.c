@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include <gio/gio.h>
@@ -46,7 +48,7 @@ qs_gpu_lookup_shader (const char  *name,
   if (bytes == NULL)
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_SHADER,
-                   "The SPIR-V of kernel “%s” is missing from the build: %s",
+                   _("The SPIR-V of kernel “%s” is missing from the build: %s"),
                    name, local_error->message);
       return NULL;
     }
@@ -101,7 +103,7 @@ check_shader_call (VkResult     result,
     g_propagate_error (error, g_steal_pointer (&local_error));
   else
     g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_SHADER,
-                 "Kernel “%s” was rejected by the driver: %s", name, local_error->message);
+                 _("Kernel “%s” was rejected by the driver: %s"), name, local_error->message);
   return FALSE;
 }
 
@@ -145,7 +147,7 @@ create_pipeline (QsGpuContext   *context,
   if (push_size > context->properties.limits.maxPushConstantsSize)
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_UNSUPPORTED,
-                   "Kernel “%s” needs %u bytes of push constants; the device allows %u",
+                   _("Kernel “%s” needs %u bytes of push constants; the device allows %u"),
                    name, push_size, context->properties.limits.maxPushConstantsSize);
       return NULL;
     }

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 #include "qs-chart-painter.h"
@@ -64,11 +66,11 @@ format_auto_choice (const QsAutoChoice *choice)
   g_autofree char *group = NULL;
 
   if (choice->skip || choice->dtype == NULL)
-    return g_strdup ("SKIP (kept in FP16)");
+    return g_strdup (_("SKIP (kept in FP16)"));
 
   group = qs_format_group_size_label (choice->requested_group_size);
   if (choice->svd_rank > 0)
-    return g_strdup_printf ("%s %s, SVD rank %u", choice->dtype, group, choice->svd_rank);
+    return g_strdup_printf (_("%s %s, SVD rank %u"), choice->dtype, group, choice->svd_rank);
 
   return g_strdup_printf ("%s %s", choice->dtype, group);
 }
@@ -470,7 +472,7 @@ draw_axis (QsChartPainter        *self,
   cairo_stroke (cr);
 
   if (self->auto_config)
-    title_text = self->log_scale ? "Recommended format's NMSE (log scale)" : "Recommended format's NMSE";
+    title_text = self->log_scale ? _("Recommended format's NMSE (log scale)") : _("Recommended format's NMSE");
   else
     title_text = self->log_scale ? "NMSE (log scale)" : "NMSE";
 
@@ -640,7 +642,7 @@ qs_chart_painter_draw_range (QsChartPainter *self,
       double text_width, text_height;
 
       layout = _qs_report_create_layout (context, QS_REPORT_FONT_SANS, self->font_size,
-                                         PANGO_WEIGHT_NORMAL, "No analysed layers to chart");
+                                         PANGO_WEIGHT_NORMAL, _("No analysed layers to chart"));
       _qs_report_layout_get_size (layout, &text_width, &text_height);
       _qs_report_set_source_rgb (cr, palette->muted);
       draw_text (cr, layout, (width - text_width) / 2, (height - text_height) / 2);
@@ -728,7 +730,7 @@ qs_chart_painter_write_png (QsChartPainter  *self,
   if (status != CAIRO_STATUS_SUCCESS)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "Could not draw the chart as a %d × %d PNG: %s",
+                   _("Could not draw the chart as a %d × %d PNG: %s"),
                    pixel_width, pixel_height, cairo_status_to_string (status));
       return NULL;
     }

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 #include "qs-report-content.h"
@@ -317,7 +319,7 @@ dup_model_name (QsAnalysisResult *result)
   if (path != NULL && *path != '\0')
     return g_path_get_basename (path);
 
-  return g_strdup ("Unnamed model");
+  return g_strdup (_("Unnamed model"));
 }
 
 static void
@@ -331,18 +333,18 @@ add_settings (QsReportContent  *self,
   g_autofree char *skip = format_threshold (summary->skip_threshold);
   g_autofree char *promote = format_threshold (summary->promote_threshold);
 
-  add_entry (self->settings, "Dtypes", format_dtypes (settings));
-  add_entry (self->settings, "Group sizes", format_group_sizes (settings));
-  add_entry (self->settings, "SVD", format_svd (settings));
-  add_entry (self->settings, "Thresholds",
-             g_strdup_printf ("skip above %s, promote above %s", skip, promote));
-  add_entry (self->settings, "Weights measured",
+  add_entry (self->settings, _("Dtypes"), format_dtypes (settings));
+  add_entry (self->settings, _("Group sizes"), format_group_sizes (settings));
+  add_entry (self->settings, _("SVD"), format_svd (settings));
+  add_entry (self->settings, _("Thresholds"),
+             g_strdup_printf (_("skip above %s, promote above %s"), skip, promote));
+  add_entry (self->settings, _("Weights measured"),
              g_strdup (qs_load_dtype_to_string (settings->load_dtype)));
-  add_entry (self->settings, "Seed", g_strdup_printf ("%" G_GUINT64_FORMAT, settings->seed));
+  add_entry (self->settings, _("Seed"), g_strdup_printf ("%" G_GUINT64_FORMAT, settings->seed));
   if (backend != NULL)
-    add_entry (self->settings, "Backend", g_strdup (backend));
+    add_entry (self->settings, _("Backend"), g_strdup (backend));
   if (revision != NULL && *revision != '\0')
-    add_entry (self->settings, "Revision", g_strdup (revision));
+    add_entry (self->settings, _("Revision"), g_strdup (revision));
 }
 
 static void
@@ -355,22 +357,22 @@ add_statistics (QsReportContent *self,
   if (summary->n_error > 0)
     add_verdict_entry (self->verdicts, QS_VERDICT_ERROR, summary->n_error);
 
-  add_entry (self->statistics, "Layers analysed", g_strdup_printf ("%u", summary->n_layers));
+  add_entry (self->statistics, _("Layers analysed"), g_strdup_printf ("%u", summary->n_layers));
   if (summary->n_components > 1)
-    add_entry (self->statistics, "Components", g_strdup_printf ("%u", summary->n_components));
-  add_entry (self->statistics, "Tensors not analysed",
+    add_entry (self->statistics, _("Components"), g_strdup_printf ("%u", summary->n_components));
+  add_entry (self->statistics, _("Tensors not analysed"),
              g_strdup_printf ("%u", summary->n_skipped_tensors));
-  add_entry (self->statistics, "Mean NMSE", qs_format_nmse (summary->nmse_mean));
-  add_entry (self->statistics, "Median NMSE", qs_format_nmse (summary->nmse_median));
-  add_entry (self->statistics, "Worst finite NMSE", qs_format_nmse (summary->nmse_worst));
+  add_entry (self->statistics, _("Mean NMSE"), qs_format_nmse (summary->nmse_mean));
+  add_entry (self->statistics, _("Median NMSE"), qs_format_nmse (summary->nmse_median));
+  add_entry (self->statistics, _("Worst finite NMSE"), qs_format_nmse (summary->nmse_worst));
   if (summary->n_infinite > 0)
-    add_entry (self->statistics, "Layers with INF NMSE", g_strdup_printf ("%u", summary->n_infinite));
+    add_entry (self->statistics, _("Layers with INF NMSE"), g_strdup_printf ("%u", summary->n_infinite));
   if (summary->uses_svd_rows)
-    add_entry (self->statistics, "Classified on",
-               g_strdup_printf ("SVD rank %u rows (raw formats not evaluated)",
+    add_entry (self->statistics, _("Classified on"),
+               g_strdup_printf (_("SVD rank %u rows (raw formats not evaluated)"),
                                 summary->classify_svd_rank));
   if (summary->has_auto_config)
-    add_entry (self->statistics, "Kept in FP16 by auto-config",
+    add_entry (self->statistics, _("Kept in FP16 by auto-config"),
                g_strdup_printf ("%u", summary->n_auto_skip));
 }
 
@@ -386,24 +388,24 @@ add_sizes (QsReportContent *self,
     return;
 
   group = qs_format_group_size_label (summary->classify_group_size);
-  uniform_label = g_strdup_printf ("Uniform (%s %s)", summary->primary_dtype, group);
+  uniform_label = g_strdup_printf (_("Uniform (%s %s)"), summary->primary_dtype, group);
   add_entry (self->sizes, "FP16", qs_report_format_size (summary->total.fp16_bytes));
   add_entry (self->sizes, uniform_label, qs_report_format_size (summary->total.uniform_bytes));
-  add_entry (self->sizes, "Recommended", qs_report_format_size (summary->total.recommended_bytes));
-  add_entry (self->sizes, "Saving against FP16", format_percent (summary->total.savings_vs_fp16));
-  add_entry (self->sizes, "Saving against uniform",
+  add_entry (self->sizes, _("Recommended"), qs_report_format_size (summary->total.recommended_bytes));
+  add_entry (self->sizes, _("Saving against FP16"), format_percent (summary->total.savings_vs_fp16));
+  add_entry (self->sizes, _("Saving against uniform"),
              format_percent (summary->total.savings_vs_uniform));
 
   if (summary->component_totals == NULL || summary->component_totals->len < 2)
     return;
 
-  table = table_new ("component-sizes", "Sizes per component");
-  table_add_column (table, "Component", QS_REPORT_COLUMN_TEXT);
+  table = table_new ("component-sizes", _("Sizes per component"));
+  table_add_column (table, _("Component"), QS_REPORT_COLUMN_TEXT);
   table_add_column (table, "FP16", QS_REPORT_COLUMN_NUMBER);
-  table_add_column (table, "Uniform", QS_REPORT_COLUMN_NUMBER);
-  table_add_column (table, "Recommended", QS_REPORT_COLUMN_NUMBER);
-  table_add_column (table, "Saving against FP16", QS_REPORT_COLUMN_NUMBER);
-  table_add_column (table, "Saving against uniform", QS_REPORT_COLUMN_NUMBER);
+  table_add_column (table, _("Uniform"), QS_REPORT_COLUMN_NUMBER);
+  table_add_column (table, _("Recommended"), QS_REPORT_COLUMN_NUMBER);
+  table_add_column (table, _("Saving against FP16"), QS_REPORT_COLUMN_NUMBER);
+  table_add_column (table, _("Saving against uniform"), QS_REPORT_COLUMN_NUMBER);
 
   for (guint i = 0; i <= summary->component_totals->len; i++)
     {
@@ -447,13 +449,13 @@ add_legend (QsReportContent *self,
   g_autofree char *skip = format_threshold (summary->skip_threshold);
 
   add_legend_entry (self->legend, QS_SEVERITY_NEGLIGIBLE, g_strdup_printf ("≤ %s", tenth));
-  add_legend_entry (self->legend, QS_SEVERITY_LOW, g_strdup_printf ("≤ %s (promote)", promote));
+  add_legend_entry (self->legend, QS_SEVERITY_LOW, g_strdup_printf (_("≤ %s (promote)"), promote));
   /* The middle step is empty when half the skip threshold is under the
    * promote threshold, so the legend leaves it out. */
   if (summary->skip_threshold * 0.5 > summary->promote_threshold)
     add_legend_entry (self->legend, QS_SEVERITY_MODERATE, g_strdup_printf ("≤ %s", half));
-  add_legend_entry (self->legend, QS_SEVERITY_HIGH, g_strdup_printf ("≤ %s (skip)", skip));
-  add_legend_entry (self->legend, QS_SEVERITY_SEVERE, g_strdup_printf ("> %s or INF", skip));
+  add_legend_entry (self->legend, QS_SEVERITY_HIGH, g_strdup_printf (_("≤ %s (skip)"), skip));
+  add_legend_entry (self->legend, QS_SEVERITY_SEVERE, g_strdup_printf (_("> %s or INF"), skip));
 }
 
 /* Adds the columns every layer table starts with. */
@@ -463,8 +465,8 @@ add_layer_columns (QsReportTable   *table,
 {
   table_add_column (table, "#", QS_REPORT_COLUMN_NUMBER);
   if (summary->n_components > 1)
-    table_add_column (table, "Component", QS_REPORT_COLUMN_TEXT);
-  table_add_column (table, "Layer", QS_REPORT_COLUMN_NAME);
+    table_add_column (table, _("Component"), QS_REPORT_COLUMN_TEXT);
+  table_add_column (table, _("Layer"), QS_REPORT_COLUMN_NAME);
 }
 
 static guint
@@ -491,33 +493,33 @@ describe_rows (const QsSummary *summary)
   g_autofree char *group = qs_format_group_size_label (summary->classify_group_size);
 
   if (summary->uses_svd_rows)
-    return g_strdup_printf ("the SVD rank %u rows at group size %s", summary->classify_svd_rank, group);
+    return g_strdup_printf (_("the SVD rank %u rows at group size %s"), summary->classify_svd_rank, group);
 
-  return g_strdup_printf ("the raw rows at group size %s", group);
+  return g_strdup_printf (_("the raw rows at group size %s"), group);
 }
 
 static QsReportTable *
 build_heatmap (const QsSummary *summary)
 {
-  QsReportTable *table = table_new ("layers", "Most sensitive layers");
+  QsReportTable *table = table_new ("layers", _("Most sensitive layers"));
   g_autofree char *rows = describe_rows (summary);
   guint n_top = summary->top != NULL ? summary->top->len : 0;
 
   if (summary->axis == QS_SUMMARY_AXIS_GROUP_SIZE)
-    table->caption = g_strdup_printf ("The %u worst of %u layers by %s NMSE, one column per "
-                                      "group size of %s. Cells are coloured by NMSE against "
-                                      "the thresholds.",
+    table->caption = g_strdup_printf (_("The %u worst of %u layers by %s NMSE, one column per "
+                                        "group size of %s. Cells are coloured by NMSE against "
+                                        "the thresholds."),
                                       n_top, summary->n_layers, summary->primary_dtype,
                                       summary->primary_dtype);
   else
-    table->caption = g_strdup_printf ("The %u worst of %u layers by %s NMSE, one column per "
-                                      "dtype, read from %s. Cells are coloured by NMSE against "
-                                      "the thresholds.",
+    table->caption = g_strdup_printf (_("The %u worst of %u layers by %s NMSE, one column per "
+                                        "dtype, read from %s. Cells are coloured by NMSE against "
+                                        "the thresholds."),
                                       n_top, summary->n_layers, summary->primary_dtype, rows);
 
   add_layer_columns (table, summary);
-  table_add_column (table, "Shape", QS_REPORT_COLUMN_TEXT);
-  table_add_column (table, "Verdict", QS_REPORT_COLUMN_VERDICT);
+  table_add_column (table, _("Shape"), QS_REPORT_COLUMN_TEXT);
+  table_add_column (table, _("Verdict"), QS_REPORT_COLUMN_VERDICT);
   for (guint c = 0; c < summary->n_columns; c++)
     table_add_column (table, summary->columns[c], QS_REPORT_COLUMN_NMSE);
 
@@ -556,21 +558,21 @@ format_choice_group (const QsAutoChoice *choice)
 static QsReportTable *
 build_auto_config_table (const QsSummary *summary)
 {
-  QsReportTable *table = table_new ("auto-config", "Auto-config recommendation");
+  QsReportTable *table = table_new ("auto-config", _("Auto-config recommendation"));
   guint n_top = summary->top != NULL ? summary->top->len : 0;
 
-  table->caption = g_strdup_printf ("The cheapest format that keeps NMSE at or under the "
-                                    "promote threshold, for the %u worst of %u layers by the "
-                                    "recommended format's NMSE. SKIP layers stay in FP16.",
+  table->caption = g_strdup_printf (_("The cheapest format that keeps NMSE at or under the "
+                                      "promote threshold, for the %u worst of %u layers by the "
+                                      "recommended format's NMSE. SKIP layers stay in FP16."),
                                     n_top, summary->n_layers);
 
   add_layer_columns (table, summary);
-  table_add_column (table, "Shape", QS_REPORT_COLUMN_TEXT);
-  table_add_column (table, "Dtype", QS_REPORT_COLUMN_VERDICT);
-  table_add_column (table, "Group size", QS_REPORT_COLUMN_TEXT);
-  table_add_column (table, "SVD rank", QS_REPORT_COLUMN_NUMBER);
+  table_add_column (table, _("Shape"), QS_REPORT_COLUMN_TEXT);
+  table_add_column (table, _("Dtype"), QS_REPORT_COLUMN_VERDICT);
+  table_add_column (table, _("Group size"), QS_REPORT_COLUMN_TEXT);
+  table_add_column (table, _("SVD rank"), QS_REPORT_COLUMN_NUMBER);
   table_add_column (table, "NMSE", QS_REPORT_COLUMN_NMSE);
-  table_add_column (table, "Size", QS_REPORT_COLUMN_NUMBER);
+  table_add_column (table, _("Size"), QS_REPORT_COLUMN_NUMBER);
   table_add_column (table, "FP16", QS_REPORT_COLUMN_NUMBER);
 
   for (guint i = 0; i < n_top; i++)
@@ -625,9 +627,9 @@ build_svd_table (const QsSummary *summary)
   if (!summary->has_svd_comparison || summary->n_svd_ranks == 0)
     return NULL;
 
-  table = table_new ("svd", "SVD against raw");
-  g_string_append_printf (caption, "NMSE of %s at group size %s without and with the low-rank "
-                          "SVD branch, for the most sensitive layers.",
+  table = table_new ("svd", _("SVD against raw"));
+  g_string_append_printf (caption, _("NMSE of %s at group size %s without and with the low-rank "
+                                    "SVD branch, for the most sensitive layers."),
                           summary->primary_dtype, group);
   for (guint r = 0; r < summary->n_svd_ranks; r++)
     g_string_append_printf (caption, " SVD at rank %u moves %u %s to OK.", summary->svd_ranks[r],
@@ -636,13 +638,13 @@ build_svd_table (const QsSummary *summary)
   table->caption = g_string_free (g_steal_pointer (&caption), FALSE);
 
   add_layer_columns (table, summary);
-  table_add_column (table, "Raw NMSE", QS_REPORT_COLUMN_NMSE);
-  table_add_column (table, "Raw verdict", QS_REPORT_COLUMN_VERDICT);
+  table_add_column (table, _("Raw NMSE"), QS_REPORT_COLUMN_NMSE);
+  table_add_column (table, _("Raw verdict"), QS_REPORT_COLUMN_VERDICT);
   for (guint r = 0; r < summary->n_svd_ranks; r++)
     {
-      g_autofree char *nmse = g_strdup_printf ("Rank %u NMSE", summary->svd_ranks[r]);
-      g_autofree char *gain = g_strdup_printf ("Rank %u gain", summary->svd_ranks[r]);
-      g_autofree char *verdict = g_strdup_printf ("Rank %u verdict", summary->svd_ranks[r]);
+      g_autofree char *nmse = g_strdup_printf (_("Rank %u NMSE"), summary->svd_ranks[r]);
+      g_autofree char *gain = g_strdup_printf (_("Rank %u gain"), summary->svd_ranks[r]);
+      g_autofree char *verdict = g_strdup_printf (_("Rank %u verdict"), summary->svd_ranks[r]);
 
       table_add_column (table, nmse, QS_REPORT_COLUMN_NMSE);
       table_add_column (table, gain, QS_REPORT_COLUMN_NUMBER);
@@ -678,7 +680,7 @@ build_svd_table (const QsSummary *summary)
           c = table_take_text (table, row, c, format_improvement (comparison->improvement));
           c = table_set_verdict (table, row, c, comparison->svd_verdict,
                                  comparison->rescued
-                                 ? g_strdup_printf ("%s, rescued",
+                                 ? g_strdup_printf (_("%s, rescued"),
                                                     qs_verdict_to_string (comparison->svd_verdict))
                                  : g_strdup (qs_verdict_to_string (comparison->svd_verdict)));
         }
@@ -727,7 +729,7 @@ qs_report_content_new (QsAnalysisResult *result,
   self->snippets = g_ptr_array_new_with_free_func ((GDestroyNotify) snippet_free);
   self->has_auto_config = summary->has_auto_config;
 
-  self->title = g_strdup ("Quantization sensitivity report");
+  self->title = g_strdup (_("Quantization sensitivity report"));
   self->model = dup_model_name (result);
   self->date = format_date (result);
   version = qs_analysis_result_get_provenance_value (result, "quantscope_version");
@@ -738,12 +740,12 @@ qs_report_content_new (QsAnalysisResult *result,
       guint planned = qs_analysis_result_get_n_layers_planned (result);
 
       if (planned > 0)
-        self->partial_note = g_strdup_printf ("The analysis stopped early: %u of %u layers "
-                                              "were analysed, and every figure covers only "
-                                              "those.", summary->n_layers, planned);
+        self->partial_note = g_strdup_printf (_("The analysis stopped early: %u of %u layers "
+                                                "were analysed, and every figure covers only "
+                                                "those."), summary->n_layers, planned);
       else
-        self->partial_note = g_strdup ("The analysis stopped early: every figure covers "
-                                       "only the layers that finished.");
+        self->partial_note = g_strdup (_("The analysis stopped early: every figure covers "
+                                         "only the layers that finished."));
     }
 
   add_settings (self, result, summary);

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <tmpl-glib.h>
 
@@ -411,12 +413,12 @@ set_chart (TmplScope        *scope,
   height_text = g_strdup_printf ("%d", (int) height);
 
   if (summary->has_auto_config)
-    caption = g_strdup_printf ("The recommended format's NMSE of the %u worst layers, coloured "
-                               "on the scale below. Dashed lines mark the thresholds.",
+    caption = g_strdup_printf (_("The recommended format's NMSE of the %u worst layers, coloured "
+                                 "on the scale below. Dashed lines mark the thresholds."),
                                qs_chart_painter_get_n_bars (painter));
   else
-    caption = g_strdup_printf ("The %s NMSE of the %u worst layers, coloured on the scale "
-                               "below. Dashed lines mark the thresholds.",
+    caption = g_strdup_printf (_("The %s NMSE of the %u worst layers, coloured on the scale "
+                                 "below. Dashed lines mark the thresholds."),
                                summary->primary_dtype, qs_chart_painter_get_n_bars (painter));
 
   /* Base64 uses only letters, digits, "+", "/" and "=", which are safe in
@@ -426,7 +428,7 @@ set_chart (TmplScope        *scope,
   tmpl_scope_set_string (scope, "chart_width", G_STRINGIFY (CHART_WIDTH));
   tmpl_scope_set_string (scope, "chart_height", height_text);
   scope_set_text (scope, "chart_caption", caption);
-  scope_set_text (scope, "chart_alt", "Bar chart of the NMSE of the most sensitive layers");
+  scope_set_text (scope, "chart_alt", _("Bar chart of the NMSE of the most sensitive layers"));
 
   return TRUE;
 }
@@ -471,9 +473,9 @@ set_content (TmplScope             *scope,
     append_item (tables, build_table_item (content->svd));
   tmpl_scope_set_object (scope, "tables", tables);
 
-  config_caption = g_strdup_printf ("SDNQConfig keyword arguments that apply the %s, one per "
-                                    "component, with per-layer group size and SVD in the %s "
-                                    "form.",
+  config_caption = g_strdup_printf (_("SDNQConfig keyword arguments that apply the %s, one per "
+                                      "component, with per-layer group size and SVD in the %s "
+                                      "form."),
                                     content->has_auto_config ? "auto-config recommendation"
                                                              : "verdicts",
                                     style == QS_CONFIG_STYLE_UPSTREAM

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -19,7 +21,7 @@
 
 #define RESOURCE_PATH "/io/github/quantscope/Quantscope/report"
 
-#define REPORT_TITLE "Image comparison"
+#define REPORT_TITLE N_("Image comparison")
 
 #define LPIPS_NOTE "LPIPS is not computed: it needs a pretrained network whose weights " \
                    "cannot be shipped with Quantscope, and no approximation of it is offered."
@@ -43,12 +45,12 @@ enum
   N_METRICS
 };
 
-static const char * const metric_labels[N_METRICS] = { "PSNR", "SSIM", "MAE", "Max diff" };
+static const char * const metric_labels[N_METRICS] = { "PSNR", "SSIM", "MAE", N_("Max diff") };
 
 static const char * const image_captions[N_IMAGES] = {
-  "Baseline",
-  "Quantized",
-  "Difference",
+  N_("Baseline"),
+  N_("Quantized"),
+  N_("Difference"),
 };
 
 /* Entries 0, 64, 128, 192 and 255 of matplotlib's "inferno" colour map,
@@ -133,7 +135,7 @@ qs_severity_for_max_diff (guint max_diff)
 /* The legend of the scale: the range each step covers, written from the
  * bounds of the functions above. */
 static const char * const scale_titles[QS_SEVERITY_UNKNOWN] = {
-  "Negligible", "Low", "Moderate", "High", "Severe",
+  N_("Negligible"), N_("Low"), N_("Moderate"), N_("High"), N_("Severe"),
 };
 
 static const struct
@@ -144,7 +146,7 @@ static const struct
   { "PSNR", { "≥ 40 dB, ∞", "35 – 40 dB", "30 – 35 dB", "25 – 30 dB", "< 25 dB" } },
   { "SSIM", { "≥ 0.99", "0.98 – 0.99", "0.95 – 0.98", "0.90 – 0.95", "< 0.90" } },
   { "MAE", { "≤ 2.0", "2.0 – 3.6", "3.6 – 6.4", "6.4 – 11.4", "> 11.4" } },
-  { "Max diff", { "≤ 4", "5 – 16", "17 – 48", "49 – 128", "> 128" } },
+  { N_("Max diff"), { "≤ 4", "5 – 16", "17 – 48", "49 – 128", "> 128" } },
 };
 
 /* Downscaled images */
@@ -241,8 +243,8 @@ pair_images_new (const QsImage  *baseline,
       if (cairo_surface_status (images->surfaces[i]) != CAIRO_STATUS_SUCCESS)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       "Failed to allocate a %u×%u image for the report of %s: %s",
-                       width, height, baseline->path != NULL ? baseline->path : "a pair",
+                       _("Failed to allocate a %u×%u image for the report of %s: %s"),
+                       width, height, baseline->path != NULL ? baseline->path : _("a pair"),
                        cairo_status_to_string (cairo_surface_status (images->surfaces[i])));
           return NULL;
         }
@@ -445,10 +447,10 @@ qs_image_report_add_pair (QsImageReport         *self,
   if (baseline->width != quantized->width || baseline->height != quantized->height)
     {
       g_set_error (error, QS_IMAGE_ERROR, QS_IMAGE_ERROR_SIZE_MISMATCH,
-                   "The image sizes differ: %s is %u×%u, %s is %u×%u",
-                   baseline->path != NULL ? baseline->path : "the baseline image",
+                   _("The image sizes differ: %s is %u×%u, %s is %u×%u"),
+                   baseline->path != NULL ? baseline->path : _("the baseline image"),
                    baseline->width, baseline->height,
-                   quantized->path != NULL ? quantized->path : "the quantized image",
+                   quantized->path != NULL ? quantized->path : _("the quantized image"),
                    quantized->width, quantized->height);
       return FALSE;
     }
@@ -664,7 +666,7 @@ fill_metric_cells (MetricCell           *cells,
   cells[METRIC_PSNR].text = format_psnr (metrics->psnr);
   cells[METRIC_PSNR].severity = qs_severity_for_psnr (metrics->psnr);
   if (isinf (metrics->psnr))
-    cells[METRIC_PSNR].title = g_strdup ("The images are identical");
+    cells[METRIC_PSNR].title = g_strdup (_("The images are identical"));
 
   cells[METRIC_SSIM].text = g_strdup_printf ("%.5f", metrics->ssim);
   cells[METRIC_SSIM].severity = qs_severity_for_ssim (metrics->ssim);
@@ -723,12 +725,12 @@ add_statistics (ImageContent  *content,
         min_psnr = entry;
     }
 
-  add_stat (content->statistics, "Pairs compared", g_strdup_printf ("%u", n), NULL,
+  add_stat (content->statistics, _("Pairs compared"), g_strdup_printf ("%u", n), NULL,
             QS_SEVERITY_UNKNOWN);
-  add_stat (content->statistics, "Identical pairs (PSNR ∞)", g_strdup_printf ("%u", n_identical),
+  add_stat (content->statistics, _("Identical pairs (PSNR ∞)"), g_strdup_printf ("%u", n_identical),
             NULL, QS_SEVERITY_UNKNOWN);
-  add_stat (content->statistics, "Unmatched files", g_strdup_printf ("%u", n_unmatched),
-            n_unmatched > 0 ? g_strdup_printf ("%u only in the baseline, %u only in the quantized",
+  add_stat (content->statistics, _("Unmatched files"), g_strdup_printf ("%u", n_unmatched),
+            n_unmatched > 0 ? g_strdup_printf (_("%u only in the baseline, %u only in the quantized"),
                                                report->baseline_only->len,
                                                report->quantized_only->len)
                             : NULL,
@@ -736,10 +738,10 @@ add_statistics (ImageContent  *content,
 
   if (n == 0)
     {
-      add_stat (content->statistics, "Mean PSNR", g_strdup ("–"), NULL, QS_SEVERITY_UNKNOWN);
-      add_stat (content->statistics, "Min PSNR", g_strdup ("–"), NULL, QS_SEVERITY_UNKNOWN);
-      add_stat (content->statistics, "Mean SSIM", g_strdup ("–"), NULL, QS_SEVERITY_UNKNOWN);
-      add_stat (content->statistics, "Min SSIM", g_strdup ("–"), NULL, QS_SEVERITY_UNKNOWN);
+      add_stat (content->statistics, _("Mean PSNR"), g_strdup ("–"), NULL, QS_SEVERITY_UNKNOWN);
+      add_stat (content->statistics, _("Min PSNR"), g_strdup ("–"), NULL, QS_SEVERITY_UNKNOWN);
+      add_stat (content->statistics, _("Mean SSIM"), g_strdup ("–"), NULL, QS_SEVERITY_UNKNOWN);
+      add_stat (content->statistics, _("Min SSIM"), g_strdup ("–"), NULL, QS_SEVERITY_UNKNOWN);
     }
   else
     {
@@ -747,24 +749,24 @@ add_statistics (ImageContent  *content,
       char *mean_detail = NULL;
 
       if (n_identical == n)
-        mean_detail = g_strdup ("every pair is identical");
+        mean_detail = g_strdup (_("every pair is identical"));
       else if (n_identical > 0)
-        mean_detail = g_strdup_printf ("over the %u pair%s that differ%s; identical pairs left out",
+        mean_detail = g_strdup_printf (_("over the %u pair%s that differ%s; identical pairs left out"),
                                        n - n_identical, n - n_identical == 1 ? "" : "s",
                                        n - n_identical == 1 ? "s" : "");
 
-      add_stat (content->statistics, "Mean PSNR", format_psnr (mean_psnr), mean_detail,
+      add_stat (content->statistics, _("Mean PSNR"), format_psnr (mean_psnr), mean_detail,
                 qs_severity_for_psnr (mean_psnr));
-      add_stat (content->statistics, "Min PSNR", format_psnr (min_psnr->metrics.psnr),
+      add_stat (content->statistics, _("Min PSNR"), format_psnr (min_psnr->metrics.psnr),
                 g_strdup (min_psnr->name), qs_severity_for_psnr (min_psnr->metrics.psnr));
-      add_stat (content->statistics, "Mean SSIM", g_strdup_printf ("%.5f", sum_ssim / n), NULL,
+      add_stat (content->statistics, _("Mean SSIM"), g_strdup_printf ("%.5f", sum_ssim / n), NULL,
                 qs_severity_for_ssim (sum_ssim / n));
-      add_stat (content->statistics, "Min SSIM", g_strdup_printf ("%.5f", min_ssim->metrics.ssim),
+      add_stat (content->statistics, _("Min SSIM"), g_strdup_printf ("%.5f", min_ssim->metrics.ssim),
                 g_strdup (min_ssim->name), qs_severity_for_ssim (min_ssim->metrics.ssim));
     }
 
   if (report->failed->len > 0)
-    add_stat (content->statistics, "Pairs that could not be compared",
+    add_stat (content->statistics, _("Pairs that could not be compared"),
               g_strdup_printf ("%u", report->failed->len), NULL, QS_SEVERITY_SEVERE);
 }
 
@@ -787,7 +789,7 @@ image_content_new (QsImageReport *report)
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   guint n_worst = report->worst->len;
 
-  self->title = g_strdup (REPORT_TITLE);
+  self->title = g_strdup (_(REPORT_TITLE));
   self->baseline = g_strdup (report->baseline);
   self->quantized = g_strdup (report->quantized);
   self->date = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
@@ -800,9 +802,9 @@ image_content_new (QsImageReport *report)
   self->statistics = g_ptr_array_new_with_free_func ((GDestroyNotify) stat_entry_free);
   add_statistics (self, report, sorted);
 
-  self->baseline_only_title = g_strdup_printf ("Only in the baseline (%u): %s",
+  self->baseline_only_title = g_strdup_printf (_("Only in the baseline (%u): %s"),
                                                report->baseline_only->len, report->baseline);
-  self->quantized_only_title = g_strdup_printf ("Only in the quantized (%u): %s",
+  self->quantized_only_title = g_strdup_printf (_("Only in the quantized (%u): %s"),
                                                 report->quantized_only->len, report->quantized);
   self->baseline_only = copy_strings (report->baseline_only);
   self->quantized_only = copy_strings (report->quantized_only);
@@ -815,25 +817,25 @@ image_content_new (QsImageReport *report)
       add_stat (self->failed, failed->name, g_strdup (failed->message), NULL, QS_SEVERITY_SEVERE);
     }
 
-  self->scale_caption = g_strdup ("The bounds that colour the metric cells. They are judgement "
-                                  "calls, not standards. The MAE bounds are the PSNR bounds "
-                                  "converted for Gaussian noise, whose mean absolute error is "
-                                  "0.8 times its root mean square. Max diff is set by a single "
-                                  "sample, so it flags outliers that the means hide.");
-  self->pairs_caption = g_strdup_printf ("All %u compared pair%s, the lowest SSIM first. MAE and "
-                                         "max diff are on the 0..255 scale.",
+  self->scale_caption = g_strdup (_("The bounds that colour the metric cells. They are judgement "
+                                    "calls, not standards. The MAE bounds are the PSNR bounds "
+                                    "converted for Gaussian noise, whose mean absolute error is "
+                                    "0.8 times its root mean square. Max diff is set by a single "
+                                    "sample, so it flags outliers that the means hide."));
+  self->pairs_caption = g_strdup_printf (_("All %u compared pair%s, the lowest SSIM first. MAE and "
+                                           "max diff are on the 0..255 scale."),
                                          report->pairs->len,
                                          report->pairs->len == 1 ? "" : "s");
   if (n_worst == 1)
-    self->worst_title = g_strdup ("The pair with the lowest SSIM");
+    self->worst_title = g_strdup (_("The pair with the lowest SSIM"));
   else
-    self->worst_title = g_strdup_printf ("The %u pairs with the lowest SSIM", n_worst);
-  self->worst_caption = g_strdup_printf ("The baseline and the quantized render side by side with "
-                                         "their difference map: the largest channel difference of "
-                                         "each pixel, from black for none to pale yellow for the "
-                                         "pair's max diff. Images larger than %d pixels are "
-                                         "downscaled, and each pixel of a downscaled map keeps the "
-                                         "largest difference of the pixels it covers.",
+    self->worst_title = g_strdup_printf (_("The %u pairs with the lowest SSIM"), n_worst);
+  self->worst_caption = g_strdup_printf (_("The baseline and the quantized render side by side with "
+                                           "their difference map: the largest channel difference of "
+                                           "each pixel, from black for none to pale yellow for the "
+                                           "pair's max diff. Images larger than %d pixels are "
+                                           "downscaled, and each pixel of a downscaled map keeps the "
+                                           "largest difference of the pixels it covers."),
                                          QS_IMAGE_REPORT_MAX_SIDE);
   self->footer = g_strdup ("PSNR is taken over every 8-bit RGB sample. SSIM is the mean "
                            "structural similarity with an 11×11 Gaussian window (σ = 1.5), as "
@@ -1112,7 +1114,7 @@ encode_png_base64 (cairo_surface_t  *surface,
   status = cairo_surface_write_to_png_stream (surface, append_png_data, png);
   if (status != CAIRO_STATUS_SUCCESS)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Failed to encode an image as PNG: %s",
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Failed to encode an image as PNG: %s"),
                    cairo_status_to_string (status));
       return NULL;
     }
@@ -1186,13 +1188,13 @@ set_scale (TmplScope *scope)
   g_autoptr(GListStore) rows = g_list_store_new (QS_TYPE_IMAGE_HTML_ITEM);
 
   for (QsSeverity severity = 0; severity < QS_SEVERITY_UNKNOWN; severity++)
-    append_item (columns, html_item_new (NULL, scale_titles[severity]));
+    append_item (columns, html_item_new (NULL, _(scale_titles[severity])));
 
   for (guint m = 0; m < G_N_ELEMENTS (scale_rows); m++)
     {
       QsImageHtmlItem *row = html_item_new (NULL, NULL);
 
-      set_escaped (&row->title, scale_rows[m].metric);
+      set_escaped (&row->title, _(scale_rows[m].metric));
       for (QsSeverity severity = 0; severity < QS_SEVERITY_UNKNOWN; severity++)
         append_item (row->items, html_item_new (qs_severity_get_css_class (severity),
                                                 scale_rows[m].ranges[severity]));
@@ -1221,7 +1223,7 @@ append_metric_cells (GListStore       *store,
         kind = g_strdup (base_kind != NULL ? base_kind : severity);
 
       item = html_item_new (kind, cells[m].text);
-      set_escaped (&item->title, with_labels ? metric_labels[m] : cells[m].title);
+      set_escaped (&item->title, with_labels ? _(metric_labels[m]) : cells[m].title);
       append_item (store, item);
     }
 }
@@ -1252,9 +1254,9 @@ build_worst_store (const ImageContent  *content,
   g_autoptr(GListStore) store = g_list_store_new (QS_TYPE_IMAGE_HTML_ITEM);
   const char * const kinds[N_IMAGES] = { "baseline", "quantized", "heatmap" };
   const char * const alt_prefixes[N_IMAGES] = {
-    "Baseline render",
-    "Quantized render",
-    "Difference map",
+    _("Baseline render"),
+    _("Quantized render"),
+    _("Difference map"),
   };
 
   for (guint i = 0; i < content->worst->len; i++)
@@ -1273,7 +1275,7 @@ build_worst_store (const ImageContent  *content,
           g_autofree char *caption = NULL;
           g_autofree char *alt = NULL;
 
-          alt = g_strdup_printf ("%s of %s", alt_prefixes[k], row->name);
+          alt = g_strdup_printf (_("%s of %s"), alt_prefixes[k], row->name);
           figure = html_item_new (kinds[k], alt);
           figure->src = encode_png_base64 (surface, error);
           if (figure->src == NULL)
@@ -1282,12 +1284,12 @@ build_worst_store (const ImageContent  *content,
           figure->height = g_strdup_printf ("%d", cairo_image_surface_get_height (surface));
 
           if (images->width != (guint) cairo_image_surface_get_width (surface))
-            caption = g_strdup_printf ("%s (%u×%u, shown at %d×%d)", image_captions[k],
+            caption = g_strdup_printf (_("%s (%u×%u, shown at %d×%d)"), _(image_captions[k]),
                                        images->width, images->height,
                                        cairo_image_surface_get_width (surface),
                                        cairo_image_surface_get_height (surface));
           else
-            caption = g_strdup_printf ("%s (%u×%u)", image_captions[k], images->width,
+            caption = g_strdup_printf ("%s (%u×%u)", _(image_captions[k]), images->width,
                                        images->height);
           set_escaped (&figure->title, caption);
           if (k == IMAGE_HEATMAP)
@@ -1665,7 +1667,7 @@ draw_text_item (QsImageReportLayout *self,
 static char *
 subtitle_text (const ImageContent *content)
 {
-  return g_strdup_printf ("%s vs %s", content->baseline, content->quantized);
+  return g_strdup_printf (_("%s vs %s"), content->baseline, content->quantized);
 }
 
 static double
@@ -1710,7 +1712,7 @@ draw_title (QsImageReportLayout *self,
   show_layout (cr, subtitle, MARGIN_X, y);
   y += height + 3;
 
-  date_text = g_strdup_printf ("Written %s · Quantscope %s", self->content->date,
+  date_text = g_strdup_printf (_("Written %s · Quantscope %s"), self->content->date,
                                self->content->version);
   date = create_layout (self, QS_REPORT_FONT_SANS, BODY_SIZE, PANGO_WEIGHT_NORMAL, date_text);
   _qs_report_set_source_rgb (cr, palette->muted);
@@ -1830,7 +1832,7 @@ scale_metric_width (QsImageReportLayout *self)
 
   for (guint m = 0; m < G_N_ELEMENTS (scale_rows); m++)
     width = MAX (width, measure_text_width (self, QS_REPORT_FONT_SANS, TABLE_SIZE,
-                                            PANGO_WEIGHT_BOLD, scale_rows[m].metric));
+                                            PANGO_WEIGHT_BOLD, _(scale_rows[m].metric)));
 
   return ceil (width + 2 * CELL_PADDING);
 }
@@ -1876,14 +1878,14 @@ draw_scale (QsImageReportLayout *self,
   draw_cell (self, cr, "Metric", QS_REPORT_FONT_SANS, PANGO_WEIGHT_BOLD, PANGO_ALIGN_LEFT,
              PANGO_ELLIPSIZE_END, palette->text, MARGIN_X, y, metric_width, TABLE_HEAD_HEIGHT);
   for (QsSeverity severity = 0; severity < QS_SEVERITY_UNKNOWN; severity++)
-    draw_cell (self, cr, scale_titles[severity], QS_REPORT_FONT_SANS, PANGO_WEIGHT_BOLD,
+    draw_cell (self, cr, _(scale_titles[severity]), QS_REPORT_FONT_SANS, PANGO_WEIGHT_BOLD,
                PANGO_ALIGN_RIGHT, PANGO_ELLIPSIZE_END, palette->text,
                MARGIN_X + metric_width + severity * step_width, y, step_width, TABLE_HEAD_HEIGHT);
   y += TABLE_HEAD_HEIGHT;
 
   for (guint m = 0; m < G_N_ELEMENTS (scale_rows); m++)
     {
-      draw_cell (self, cr, scale_rows[m].metric, QS_REPORT_FONT_SANS, PANGO_WEIGHT_BOLD,
+      draw_cell (self, cr, _(scale_rows[m].metric), QS_REPORT_FONT_SANS, PANGO_WEIGHT_BOLD,
                  PANGO_ALIGN_LEFT, PANGO_ELLIPSIZE_END, palette->text, MARGIN_X, y, metric_width,
                  TABLE_ROW_HEIGHT);
 
@@ -1907,7 +1909,7 @@ draw_scale (QsImageReportLayout *self,
  * left and is elided in the middle where it does not fit. */
 
 static const char * const table_titles[2 + N_METRICS] = {
-  "#", "File", "PSNR", "SSIM", "MAE", "Max diff",
+  "#", N_("File"), "PSNR", "SSIM", "MAE", N_("Max diff"),
 };
 
 static void
@@ -1918,7 +1920,7 @@ layout_table (QsImageReportLayout *self)
   for (guint c = 0; c < G_N_ELEMENTS (table_titles); c++)
     {
       double width = measure_text_width (self, QS_REPORT_FONT_SANS, TABLE_SIZE, PANGO_WEIGHT_BOLD,
-                                         table_titles[c]);
+                                         _(table_titles[c]));
 
       /* Column 1, the file name, is sized last. */
       if (c == 1)
@@ -1955,7 +1957,7 @@ draw_table_header (QsImageReportLayout *self,
 
   for (guint c = 0; c < G_N_ELEMENTS (table_titles); c++)
     {
-      draw_cell (self, cr, table_titles[c], QS_REPORT_FONT_SANS, PANGO_WEIGHT_BOLD,
+      draw_cell (self, cr, _(table_titles[c]), QS_REPORT_FONT_SANS, PANGO_WEIGHT_BOLD,
                  c == 1 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT, PANGO_ELLIPSIZE_END, palette->text,
                  x, y, self->column_widths[c], TABLE_HEAD_HEIGHT);
       x += self->column_widths[c];
@@ -2145,7 +2147,7 @@ draw_pair (QsImageReportLayout *self,
       cairo_stroke (cr);
 
       caption = create_layout (self, QS_REPORT_FONT_SANS, SMALL_SIZE, PANGO_WEIGHT_NORMAL,
-                               image_captions[k]);
+                               _(image_captions[k]));
       _qs_report_set_source_rgb (cr, palette->muted);
       show_layout (cr, caption, x, y + item->image_height + 4);
 
@@ -2158,7 +2160,7 @@ draw_pair (QsImageReportLayout *self,
   pill_y = y + item->image_height + pair_below_images_height () - 12 - PILL_HEIGHT;
   for (guint m = 0; m < N_METRICS; m++)
     {
-      g_autofree char *text = g_strdup_printf ("%s  %s", metric_labels[m], row->cells[m].text);
+      g_autofree char *text = g_strdup_printf ("%s  %s", _(metric_labels[m]), row->cells[m].text);
       g_autoptr(PangoLayout) layout = create_layout (self, QS_REPORT_FONT_SANS, SMALL_SIZE + 0.5,
                                                      PANGO_WEIGHT_BOLD, text);
       double width, height;
@@ -2203,13 +2205,13 @@ build_items (QsImageReportLayout *self)
 
   add_item (self, ITEM_TITLE, title_height (self), 0);
 
-  add_text_item (self, ITEM_HEADING, "Summary", 16, TRUE);
+  add_text_item (self, ITEM_HEADING, _("Summary"), 16, TRUE);
   add_statistics_item (self);
   add_names_items (self, content->baseline_only_title, content->baseline_only);
   add_names_items (self, content->quantized_only_title, content->quantized_only);
 
   if (content->failed->len > 0)
-    add_text_item (self, ITEM_SUBHEADING, "Pairs that could not be compared", 10, TRUE);
+    add_text_item (self, ITEM_SUBHEADING, _("Pairs that could not be compared"), 10, TRUE);
   for (guint i = 0; i < content->failed->len; i++)
     {
       const StatEntry *failed = g_ptr_array_index (content->failed, i);
@@ -2219,11 +2221,11 @@ build_items (QsImageReportLayout *self)
     }
   add_text_item (self, ITEM_NOTE, LPIPS_NOTE, 10, FALSE);
 
-  add_text_item (self, ITEM_HEADING, "Colour scale", 16, TRUE);
+  add_text_item (self, ITEM_HEADING, _("Colour scale"), 16, TRUE);
   add_text_item (self, ITEM_CAPTION, content->scale_caption, 2, TRUE);
   add_item (self, ITEM_SCALE, TABLE_HEAD_HEIGHT + G_N_ELEMENTS (scale_rows) * TABLE_ROW_HEIGHT, 6);
 
-  add_text_item (self, ITEM_HEADING, "Pairs by SSIM", 16, TRUE);
+  add_text_item (self, ITEM_HEADING, _("Pairs by SSIM"), 16, TRUE);
   add_text_item (self, ITEM_CAPTION, content->pairs_caption, 2, TRUE);
   item = add_item (self, ITEM_TABLE_HEADER, TABLE_HEAD_HEIGHT, 6);
   item->keep_with_next = content->rows->len > 0;
@@ -2397,7 +2399,7 @@ draw_page_frame (QsImageReportLayout *self,
                  guint                page)
 {
   const QsReportPalette *palette = print_palette ();
-  g_autofree char *number = g_strdup_printf ("Page %u of %u", page + 1, self->pages->len);
+  g_autofree char *number = g_strdup_printf (_("Page %u of %u"), page + 1, self->pages->len);
   g_autofree char *subtitle = subtitle_text (self->content);
   g_autofree char *running = g_strdup_printf ("%s · %s", self->content->title, subtitle);
   g_autoptr(PangoLayout) footer = NULL;
@@ -2548,7 +2550,7 @@ draw_pdf (QsImageReport  *self,
   if (status != CAIRO_STATUS_SUCCESS)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "Failed to draw the PDF report “%s”: %s", path,
+                   _("Failed to draw the PDF report “%s”: %s"), path,
                    cairo_status_to_string (status));
       return NULL;
     }
@@ -2586,7 +2588,7 @@ qs_image_report_write (QsImageReport   *self,
       if (html == NULL)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       "Failed to render the HTML report “%s”: %s", path, local_error->message);
+                       _("Failed to render the HTML report “%s”: %s"), path, local_error->message);
           return FALSE;
         }
       data = html;
@@ -2599,7 +2601,7 @@ qs_image_report_write (QsImageReport   *self,
                                  &local_error))
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_file_error (local_error->code),
-                   "Failed to write the report: %s", local_error->message);
+                   _("Failed to write the report: %s"), local_error->message);
       return FALSE;
     }
 

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 #include "qs-chart-painter.h"
@@ -321,7 +323,7 @@ draw_title (QsReportLayout *self,
   show_layout (cr, model, MARGIN_X, y);
   y += height + 3;
 
-  date_text = g_strdup_printf ("Analysed %s · Quantscope %s", self->content->date,
+  date_text = g_strdup_printf (_("Analysed %s · Quantscope %s"), self->content->date,
                                self->content->version);
   date = create_layout (self, QS_REPORT_FONT_SANS, BODY_SIZE, PANGO_WEIGHT_NORMAL, date_text);
   _qs_report_set_source_rgb (cr, palette->muted);
@@ -831,13 +833,13 @@ add_chart_items (QsReportLayout *self)
   if (n_bars == 0)
     return;
 
-  add_text_item (self, ITEM_HEADING, "Worst layers by NMSE", 16, TRUE);
+  add_text_item (self, ITEM_HEADING, _("Worst layers by NMSE"), 16, TRUE);
   if (self->content->has_auto_config)
-    caption = g_strdup_printf ("The recommended format's NMSE of the %u worst layers. Dashed "
-                               "lines mark the promote and skip thresholds.", n_bars);
+    caption = g_strdup_printf (_("The recommended format's NMSE of the %u worst layers. Dashed "
+                                 "lines mark the promote and skip thresholds."), n_bars);
   else
-    caption = g_strdup_printf ("The primary dtype's NMSE of the %u worst layers. Dashed lines "
-                               "mark the promote and skip thresholds.", n_bars);
+    caption = g_strdup_printf (_("The primary dtype's NMSE of the %u worst layers. Dashed lines "
+                                 "mark the promote and skip thresholds."), n_bars);
   add_text_item (self, ITEM_CAPTION, caption, 2, TRUE);
 
   /* One block for the whole chart: pagination cuts it into slices that
@@ -862,28 +864,28 @@ build_items (QsReportLayout *self)
   if (content->partial_note != NULL)
     add_text_item (self, ITEM_NOTE, content->partial_note, 10, FALSE);
 
-  add_text_item (self, ITEM_HEADING, "Summary", 16, TRUE);
+  add_text_item (self, ITEM_HEADING, _("Summary"), 16, TRUE);
   item = add_item (self, ITEM_VERDICTS, BADGE_HEIGHT, 6);
   item->entries = content->verdicts;
   add_entries_item (self, content->statistics, 4, 10);
 
   if (content->sizes->len > 0)
     {
-      add_text_item (self, ITEM_SUBHEADING, "Size estimates", 10, TRUE);
+      add_text_item (self, ITEM_SUBHEADING, _("Size estimates"), 10, TRUE);
       add_entries_item (self, content->sizes, 5, 4);
       add_table_items (self, content->component_sizes, ITEM_SUBHEADING);
     }
 
-  add_text_item (self, ITEM_SUBHEADING, "Settings", 10, TRUE);
+  add_text_item (self, ITEM_SUBHEADING, _("Settings"), 10, TRUE);
   add_entries_item (self, content->settings, 2, 4);
 
   add_chart_items (self);
   add_table_items (self, content->layers, ITEM_HEADING);
   add_table_items (self, content->svd, ITEM_HEADING);
 
-  add_text_item (self, ITEM_HEADING, "SDNQ config", 16, TRUE);
+  add_text_item (self, ITEM_HEADING, _("SDNQ config"), 16, TRUE);
   if (content->snippets->len == 0)
-    add_text_item (self, ITEM_CAPTION, "The summary holds no config.", 2, FALSE);
+    add_text_item (self, ITEM_CAPTION, _("The summary holds no config."), 2, FALSE);
   for (guint i = 0; i < content->snippets->len; i++)
     add_snippet_items (self, g_ptr_array_index (content->snippets, i));
 }
@@ -1113,7 +1115,7 @@ draw_page_frame (QsReportLayout *self,
                  guint           page)
 {
   const QsReportPalette *palette = print_palette ();
-  g_autofree char *number = g_strdup_printf ("Page %u of %u", page + 1, self->pages->len);
+  g_autofree char *number = g_strdup_printf (_("Page %u of %u"), page + 1, self->pages->len);
   g_autofree char *running = NULL;
   g_autoptr(PangoLayout) footer = NULL;
   g_autoptr(PangoLayout) model = NULL;

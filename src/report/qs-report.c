@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -103,7 +105,7 @@ write_html (QsAnalysisResult       *result,
   if (html == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "Could not render the HTML report for “%s”: %s", path, local_error->message);
+                   _("Could not render the HTML report for “%s”: %s"), path, local_error->message);
       return FALSE;
     }
 
@@ -113,7 +115,7 @@ write_html (QsAnalysisResult       *result,
                                  &local_error))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                  "Could not write the report: ");
+                                  _("Could not write the report: "));
       return FALSE;
     }
 
@@ -148,7 +150,7 @@ write_pdf_data (void                *closure,
           if (saved_errno == EINTR)
             continue;
           g_set_error (&writer->error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Could not write the report “%s”: %s", writer->path,
+                       _("Could not write the report “%s”: %s"), writer->path,
                        g_strerror (saved_errno));
           return CAIRO_STATUS_WRITE_ERROR;
         }
@@ -210,7 +212,7 @@ draw_pdf (QsAnalysisResult      *result,
   if (status != CAIRO_STATUS_SUCCESS)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "Could not draw the PDF report “%s”: %s", writer->path,
+                   _("Could not draw the PDF report “%s”: %s"), writer->path,
                    cairo_status_to_string (status));
       return FALSE;
     }
@@ -238,7 +240,7 @@ write_pdf (QsAnalysisResult       *result,
       g_autofree char *dir = g_path_get_dirname (path);
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Could not create the report “%s” in “%s”: %s", path, dir,
+                   _("Could not create the report “%s” in “%s”: %s"), path, dir,
                    g_strerror (saved_errno));
       return FALSE;
     }
@@ -250,7 +252,7 @@ write_pdf (QsAnalysisResult       *result,
       int saved_errno = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Could not write the report “%s”: %s", path, g_strerror (saved_errno));
+                   _("Could not write the report “%s”: %s"), path, g_strerror (saved_errno));
       ok = FALSE;
     }
   if (!g_close (writer.fd, ok ? error : NULL))
@@ -261,7 +263,7 @@ write_pdf (QsAnalysisResult       *result,
       int saved_errno = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Could not move the report to “%s”: %s", path, g_strerror (saved_errno));
+                   _("Could not move the report to “%s”: %s"), path, g_strerror (saved_errno));
       ok = FALSE;
     }
 
