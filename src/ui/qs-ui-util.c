@@ -32,14 +32,17 @@ qs_ui_format_duration (double seconds)
     return g_strdup (_("unknown"));
 
   total = (guint64) (seconds + 0.5);
+  /* Plain unsigned long long formats, because xgettext cannot extract a
+   * message split by G_GUINT64_FORMAT. */
   if (total < 60)
-    return g_strdup_printf (_("%" G_GUINT64_FORMAT " s"), total);
+    return g_strdup_printf (_("%llu s"), (unsigned long long) total);
   if (total < 3600)
-    return g_strdup_printf (_("%" G_GUINT64_FORMAT " min %02" G_GUINT64_FORMAT " s"),
-                            total / 60, total % 60);
+    return g_strdup_printf (_("%llu min %02llu s"),
+                            (unsigned long long) (total / 60), (unsigned long long) (total % 60));
 
-  return g_strdup_printf (_("%" G_GUINT64_FORMAT " h %02" G_GUINT64_FORMAT " min"),
-                          total / 3600, (total % 3600) / 60);
+  return g_strdup_printf (_("%llu h %02llu min"),
+                          (unsigned long long) (total / 3600),
+                          (unsigned long long) ((total % 3600) / 60));
 }
 
 const char *
