@@ -900,9 +900,9 @@ qs_analysis_result_load (const char  *path,
   if (version < 1 || version > QS_ANALYSIS_FILE_VERSION)
     {
       g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_FORMAT,
-                   "Analysis file %s has version %" G_GINT64_FORMAT
-                   ", but this Quantscope reads versions up to %d; update Quantscope",
-                   path, version, QS_ANALYSIS_FILE_VERSION);
+                   _("Analysis file %s has version %lld, but this Quantscope reads "
+                     "versions up to %d; update Quantscope"),
+                   path, (long long) version, QS_ANALYSIS_FILE_VERSION);
       return NULL;
     }
 

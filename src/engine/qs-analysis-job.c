@@ -201,8 +201,8 @@ plan_layers (QsAnalysisJob  *self,
           if (self->settings->min_numel > 0 && tensor->numel < self->settings->min_numel)
             {
               g_autofree char *reason =
-                g_strdup_printf ("fewer than %" G_GUINT64_FORMAT " elements (--min-numel)",
-                                 self->settings->min_numel);
+                g_strdup_printf (_("fewer than %llu elements (--min-numel)"),
+                                 (unsigned long long) self->settings->min_numel);
 
               add_skipped (self, component, tensor, reason);
               continue;
@@ -211,8 +211,8 @@ plan_layers (QsAnalysisJob  *self,
           if (self->settings->min_channels > 0 && tensor->shape[1] < self->settings->min_channels)
             {
               g_autofree char *reason =
-                g_strdup_printf ("channel size under %" G_GINT64_FORMAT " (--min-channels)",
-                                 self->settings->min_channels);
+                g_strdup_printf (_("channel size under %lld (--min-channels)"),
+                                 (long long) self->settings->min_channels);
 
               add_skipped (self, component, tensor, reason);
               continue;
@@ -393,8 +393,8 @@ analyse_layer (QsAnalysisJob      *self,
   if (tensor->numel > G_MAXSIZE / sizeof (float)
       || (data = g_try_malloc (tensor->numel * sizeof (float))) == NULL)
     {
-      layer->error = g_strdup_printf ("not enough memory to decode %" G_GUINT64_FORMAT
-                                      " elements", tensor->numel);
+      layer->error = g_strdup_printf (_("not enough memory to decode %llu elements"),
+                                      (unsigned long long) tensor->numel);
       add_flags (layer);
       return g_steal_pointer (&layer);
     }
@@ -412,11 +412,11 @@ analyse_layer (QsAnalysisJob      *self,
 
   if (layer->stats.n_nan > 0 || layer->stats.n_inf > 0)
     {
-      layer->error = g_strdup_printf ("contains %" G_GUINT64_FORMAT " NaN and %"
-                                      G_GUINT64_FORMAT " Inf values (first at flat index %"
-                                      G_GINT64_FORMAT "); the layer is not analysed",
-                                      layer->stats.n_nan, layer->stats.n_inf,
-                                      layer->stats.first_non_finite);
+      layer->error = g_strdup_printf (_("contains %llu NaN and %llu Inf values (first at "
+                                        "flat index %lld); the layer is not analysed"),
+                                      (unsigned long long) layer->stats.n_nan,
+                                      (unsigned long long) layer->stats.n_inf,
+                                      (long long) layer->stats.first_non_finite);
       add_flags (layer);
       return g_steal_pointer (&layer);
     }

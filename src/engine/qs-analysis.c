@@ -160,9 +160,9 @@ qs_analysis_settings_validate (const QsAnalysisSettings *self,
       if (self->group_sizes[i] < -1)
         {
           g_set_error (error, QS_ANALYSIS_ERROR, QS_ANALYSIS_ERROR_SETTINGS,
-                       "Invalid group size %" G_GINT64_FORMAT
-                       ": use 0 for automatic, -1 for row-wise, or a positive size",
-                       self->group_sizes[i]);
+                       _("Invalid group size %lld: use 0 for automatic, -1 for "
+                         "row-wise, or a positive size"),
+                       (long long) self->group_sizes[i]);
           return FALSE;
         }
     }

@@ -377,9 +377,9 @@ prepare_format (const LayerContext   *ctx,
   if (qs_packed_size (format->dtype, ctx->numel) == 0)
     {
       set_failed (result,
-                  g_strdup_printf ("SDNQ cannot pack %" G_GUINT64_FORMAT " elements as %s: "
-                                   "the count is not a multiple of its %u-element block",
-                                   (guint64) ctx->numel, format->dtype->name,
+                  g_strdup_printf (_("SDNQ cannot pack %llu elements as %s: the count is "
+                                     "not a multiple of its %u-element block"),
+                                   (unsigned long long) ctx->numel, format->dtype->name,
                                    format->dtype->pack_block));
       return FALSE;
     }
@@ -492,8 +492,9 @@ validate_layer (const QsLayerWeights  *layer,
   if (numel != layer->numel)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Layer %s has %" G_GUINT64_FORMAT " elements but its shape has %" G_GUINT64_FORMAT,
-                   layer->name ? layer->name : "(unnamed)", layer->numel, numel);
+                   _("Layer %s has %llu elements but its shape has %llu"),
+                   layer->name ? layer->name : "(unnamed)",
+                   (unsigned long long) layer->numel, (unsigned long long) numel);
       return FALSE;
     }
 

@@ -266,7 +266,19 @@ append_name_list (GString   *str,
     g_string_append_printf (str, "%s%s", i > 0 ? ", " : "", (const char *) g_ptr_array_index (names, i));
 
   if (names->len > shown)
-    g_string_append_printf (str, " and %u more", names->len - shown);
+    g_string_append_printf (str, g_dngettext (GETTEXT_PACKAGE, " and %u more", " and %u more",
+                                              names->len - shown),
+                            names->len - shown);
+}
+
+/* Returns the list that append_name_list() builds, for a %s in a message. */
+static char *
+format_name_list (GPtrArray *names)
+{
+  GString *str = g_string_new (NULL);
+
+  append_name_list (str, names);
+  return g_string_free (str, FALSE);
 }
 
 static JsonNode *
@@ -487,12 +499,11 @@ find_weights (const char   *folder,
 
   if (indexes->len > 1)
     {
-      g_autoptr(GString) message = g_string_new (NULL);
+      g_autofree char *list = format_name_list (indexes);
 
-      g_string_printf (message, "%s: contains several shard indexes (", folder);
-      append_name_list (message, indexes);
-      g_string_append (message, "); pass the folder of one model");
-      g_set_error_literal (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID, message->str);
+      g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
+                   _("%s: contains several shard indexes (%s); pass the folder of one model"),
+                   folder, list);
       return FALSE;
     }
 
@@ -505,13 +516,12 @@ find_weights (const char   *folder,
 
   if (files->len > 1)
     {
-      g_autoptr(GString) message = g_string_new (NULL);
+      g_autofree char *list = format_name_list (files);
 
-      g_string_printf (message, "%s: contains several safetensors files (", folder);
-      append_name_list (message, files);
-      g_string_append (message, ") but no model.safetensors and no shard index; "
-                                "pass one of the files");
-      g_set_error_literal (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID, message->str);
+      g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_INVALID,
+                   _("%s: contains several safetensors files (%s) but no model.safetensors "
+                     "and no shard index; pass one of the files"),
+                   folder, list);
       return FALSE;
     }
 
@@ -536,9 +546,9 @@ set_no_weights_error (const char  *folder,
                  folder);
   else
     g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
-                 "%s: no safetensors weights found (looked for model.safetensors, "
-                 "diffusion_pytorch_model.safetensors, a *" INDEX_SUFFIX " shard "
-                 "index or a single *.safetensors file)",
+                 _("%s: no safetensors weights found (looked for model.safetensors, "
+                   "diffusion_pytorch_model.safetensors, a *.safetensors.index.json shard "
+                   "index or a single *.safetensors file)"),
                  folder);
 }
 
@@ -689,7 +699,8 @@ check_shard_files (const char  *index_path,
   g_autoptr(GPtrArray) unmapped = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *index_name = g_path_get_basename (index_path);
   g_autofree char *stem = g_strndup (index_name, strlen (index_name) - strlen (INDEX_SUFFIX));
-  g_autoptr(GString) message = NULL;
+  g_autofree char *missing_list = NULL;
+  g_autofree char *unmapped_list = NULL;
 
   for (guint i = 0; i < shard_names->len; i++)
     {
@@ -705,22 +716,25 @@ check_shard_files (const char  *index_path,
   if (missing->len == 0 && unmapped->len == 0)
     return TRUE;
 
-  message = g_string_new (index_path);
-  g_string_append (message, ":");
-  if (missing->len > 0)
-    {
-      g_string_append (message, " the weight_map names shard files that are missing: ");
-      append_name_list (message, missing);
-      g_string_append (message, " (partial download?).");
-    }
-  if (unmapped->len > 0)
-    {
-      g_string_append (message, " shard files in the folder are not in the weight_map: ");
-      append_name_list (message, unmapped);
-      g_string_append (message, " (stale index?).");
-    }
+  missing_list = format_name_list (missing);
+  unmapped_list = format_name_list (unmapped);
 
-  g_set_error_literal (error, QS_MODEL_ERROR, QS_MODEL_ERROR_SHARDS, message->str);
+  if (unmapped->len == 0)
+    g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_SHARDS,
+                 _("%s: the weight_map names shard files that are missing: %s "
+                   "(partial download?)."),
+                 index_path, missing_list);
+  else if (missing->len == 0)
+    g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_SHARDS,
+                 _("%s: shard files in the folder are not in the weight_map: %s "
+                   "(stale index?)."),
+                 index_path, unmapped_list);
+  else
+    g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_SHARDS,
+                 _("%s: the weight_map names shard files that are missing: %s "
+                   "(partial download?). shard files in the folder are not in the "
+                   "weight_map: %s (stale index?)."),
+                 index_path, missing_list, unmapped_list);
   return FALSE;
 }
 
@@ -788,31 +802,37 @@ check_shard_tensors (const char   *index_path,
   g_ptr_array_sort (duplicated, compare_strings_naturally);
   g_ptr_array_sort (absent, compare_strings_naturally);
 
-  message = g_string_new (index_path);
-  g_string_append (message, ": the index and its shards disagree.");
+  /* Each kind of mismatch is its own translatable sentence, and the
+   * message joins the sentences that apply with a space. */
+  message = g_string_new (NULL);
+  g_string_printf (message, _("%s: the index and its shards disagree."), index_path);
   if (unmapped->len > 0)
     {
-      g_string_append (message, " Tensors not in the weight_map: ");
-      append_name_list (message, unmapped);
-      g_string_append_c (message, '.');
+      g_autofree char *list = format_name_list (unmapped);
+
+      g_string_append_c (message, ' ');
+      g_string_append_printf (message, _("Tensors not in the weight_map: %s."), list);
     }
   if (misplaced->len > 0)
     {
-      g_string_append (message, " Tensors in the wrong shard: ");
-      append_name_list (message, misplaced);
-      g_string_append_c (message, '.');
+      g_autofree char *list = format_name_list (misplaced);
+
+      g_string_append_c (message, ' ');
+      g_string_append_printf (message, _("Tensors in the wrong shard: %s."), list);
     }
   if (duplicated->len > 0)
     {
-      g_string_append (message, " Tensors in more than one shard: ");
-      append_name_list (message, duplicated);
-      g_string_append_c (message, '.');
+      g_autofree char *list = format_name_list (duplicated);
+
+      g_string_append_c (message, ' ');
+      g_string_append_printf (message, _("Tensors in more than one shard: %s."), list);
     }
   if (absent->len > 0)
     {
-      g_string_append (message, " Mapped tensors missing from their shard: ");
-      append_name_list (message, absent);
-      g_string_append_c (message, '.');
+      g_autofree char *list = format_name_list (absent);
+
+      g_string_append_c (message, ' ');
+      g_string_append_printf (message, _("Mapped tensors missing from their shard: %s."), list);
     }
 
   g_set_error_literal (error, QS_MODEL_ERROR, QS_MODEL_ERROR_SHARDS, message->str);
@@ -1008,17 +1028,19 @@ open_pipeline (QsModel     *self,
 
   if (self->components->len == 0)
     {
-      g_autoptr(GString) message = g_string_new (NULL);
-
-      g_string_printf (message, "%s: no component of the pipeline has safetensors weights",
-                       folder);
       if (self->components_without_weights->len > 0)
         {
-          g_string_append (message, " (checked ");
-          append_name_list (message, self->components_without_weights);
-          g_string_append_c (message, ')');
+          g_autofree char *list = format_name_list (self->components_without_weights);
+
+          g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
+                       _("%s: no component of the pipeline has safetensors weights "
+                         "(checked %s)"),
+                       folder, list);
         }
-      g_set_error_literal (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND, message->str);
+      else
+        g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
+                     _("%s: no component of the pipeline has safetensors weights"),
+                     folder);
       return FALSE;
     }
 
@@ -1295,7 +1317,7 @@ set_unknown_component_error (QsModel     *self,
                              const char  *subfolder,
                              GError     **error)
 {
-  g_autoptr(GString) message = g_string_new (NULL);
+  g_autoptr(GString) names = g_string_new (NULL);
   gboolean without_weights = FALSE;
 
   for (guint i = 0; i < self->components_without_weights->len; i++)
@@ -1304,22 +1326,23 @@ set_unknown_component_error (QsModel     *self,
         without_weights = TRUE;
     }
 
-  if (without_weights)
-    g_string_printf (message, "%s: component “%s” has no safetensors weights; ",
-                     self->name, subfolder);
-  else
-    g_string_printf (message, "%s: no component “%s”; ", self->name, subfolder);
-
-  g_string_append (message, "components with weights: ");
   for (guint i = 0; i < self->components->len; i++)
     {
       const QsComponent *component = g_ptr_array_index (self->components, i);
       const char *shown = component->name[0] != '\0' ? component->name : self->name;
 
-      g_string_append_printf (message, "%s%s", i > 0 ? ", " : "", shown);
+      g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", shown);
     }
 
-  g_set_error_literal (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND, message->str);
+  if (without_weights)
+    g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
+                 _("%s: component “%s” has no safetensors weights; components with "
+                   "weights: %s"),
+                 self->name, subfolder, names->str);
+  else
+    g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NOT_FOUND,
+                 _("%s: no component “%s”; components with weights: %s"),
+                 self->name, subfolder, names->str);
 }
 
 GPtrArray *

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "qs-error.h"
@@ -262,9 +264,9 @@ check_block_multiple (const QsDtype  *dtype,
     return TRUE;
 
   g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_UNSUPPORTED,
-               "Cannot pack %" G_GSIZE_FORMAT " %s codes: SDNQ packs %s in blocks of %u "
-               "elements, so the element count must be a multiple of %u",
-               n_codes, dtype->name, dtype->name, dtype->pack_block, dtype->pack_block);
+               _("Cannot pack %llu %s codes: SDNQ packs %s in blocks of %u "
+                 "elements, so the element count must be a multiple of %u"),
+               (unsigned long long) n_codes, dtype->name, dtype->name, dtype->pack_block, dtype->pack_block);
   return FALSE;
 }
 

@@ -1535,8 +1535,8 @@ load_weight (QsQuantizeJob       *self,
       || (data = g_try_new (float, tensor->numel)) == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   "Not enough memory to decode layer %s (%" G_GUINT64_FORMAT " elements)",
-                   tensor->name, tensor->numel);
+                   _("Not enough memory to decode layer %s (%llu elements)"),
+                   tensor->name, (unsigned long long) tensor->numel);
       return NULL;
     }
 
@@ -1560,10 +1560,11 @@ load_weight (QsQuantizeJob       *self,
   if (n_nan > 0 || n_inf > 0)
     {
       g_set_error (error, QS_MODEL_ERROR, QS_MODEL_ERROR_NON_FINITE,
-                   "Layer %s contains %" G_GUINT64_FORMAT " NaN and %" G_GUINT64_FORMAT
-                   " Inf values (the first at flat index %" G_GINT64_FORMAT "); fix the "
-                   "checkpoint or leave the layer unquantized with modules_to_not_convert",
-                   tensor->name, n_nan, n_inf, first);
+                   _("Layer %s contains %llu NaN and %llu Inf values (the first at flat "
+                     "index %lld); fix the checkpoint or leave the layer unquantized with "
+                     "modules_to_not_convert"),
+                   tensor->name, (unsigned long long) n_nan, (unsigned long long) n_inf,
+                   (long long) first);
       return NULL;
     }
 
@@ -1585,9 +1586,10 @@ check_finite (const float  *values,
       if (!isfinite (values[i]))
         {
           g_set_error (error, QS_QUANTIZE_ERROR, QS_QUANTIZE_ERROR_LAYER,
-                       "Layer %s: its %s is not finite (%g at index %" G_GSIZE_FORMAT "), so it "
-                       "cannot be stored; use a wider model dtype such as bf16, or leave the "
-                       "layer unquantized with modules_to_not_convert", layer, what, values[i], i);
+                       _("Layer %s: its %s is not finite (%g at index %llu), so it "
+                         "cannot be stored; use a wider model dtype such as bf16, or leave the "
+                         "layer unquantized with modules_to_not_convert"),
+                       layer, what, values[i], (unsigned long long) i);
           return FALSE;
         }
     }

@@ -494,8 +494,8 @@ compute_sizes (QsSafetensorsWriter  *self,
       if (numel * bits % 8 != 0)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "Tensor %s: %" G_GUINT64_FORMAT " elements of %s are not a whole "
-                       "number of bytes", tensor->name, numel,
+                       _("Tensor %s: %llu elements of %s are not a whole number of bytes"),
+                       tensor->name, (unsigned long long) numel,
                        qs_tensor_dtype_to_string (tensor->dtype));
           return FALSE;
         }
@@ -703,9 +703,14 @@ qs_safetensors_writer_write (QsSafetensorsWriter  *self,
 
   if (size != tensor->size || tensor->written)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Tensor %s: got %" G_GSIZE_FORMAT " bytes for %" G_GUINT64_FORMAT
-                   "%s", name, size, tensor->size, tensor->written ? ", written twice" : "");
+      if (tensor->written)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     _("Tensor %s: got %llu bytes for %llu, written twice"),
+                     name, (unsigned long long) size, (unsigned long long) tensor->size);
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     _("Tensor %s: got %llu bytes for %llu"),
+                     name, (unsigned long long) size, (unsigned long long) tensor->size);
       return FALSE;
     }
 

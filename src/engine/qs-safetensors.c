@@ -200,9 +200,8 @@ parse_metadata (QsSafetensorsFile  *self,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "“" METADATA_KEY "” must be an object that maps strings to "
-                      "strings, but it is a %s",
-                      json_node_type_name (node));
+                      _("“%s” must be an object that maps strings to strings, but it is a %s"),
+                      METADATA_KEY, json_node_type_name (node));
       return FALSE;
     }
 
@@ -212,9 +211,8 @@ parse_metadata (QsSafetensorsFile  *self,
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
         {
           set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                          "“" METADATA_KEY "” must map strings to strings, but the "
-                          "value of “%s” is a %s",
-                          key, json_node_type_name (value));
+                          _("“%s” must map strings to strings, but the value of “%s” is a %s"),
+                          METADATA_KEY, key, json_node_type_name (value));
           return FALSE;
         }
 
@@ -310,9 +308,8 @@ parse_offsets (QsSafetensorsFile  *self,
   if (end < begin)
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "“data_offsets” of tensor “%s” end before they begin: "
-                      "[%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]",
-                      info->name, begin, end);
+                      _("“data_offsets” of tensor “%s” end before they begin: [%lld, %lld]"),
+                      info->name, (long long) begin, (long long) end);
       return FALSE;
     }
 
@@ -359,13 +356,12 @@ check_byte_size (QsSafetensorsFile  *self,
   if (info->data_end - info->data_begin != expected)
     {
       set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                      "tensor “%s” has dtype %s and shape %s, which need "
-                      "%" G_GUINT64_FORMAT " bytes, but its data_offsets "
-                      "[%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "] span "
-                      "%" G_GUINT64_FORMAT " bytes",
+                      _("tensor “%s” has dtype %s and shape %s, which need %llu bytes, "
+                        "but its data_offsets [%llu, %llu] span %llu bytes"),
                       info->name, qs_tensor_dtype_to_string (info->dtype), shape,
-                      expected, info->data_begin, info->data_end,
-                      info->data_end - info->data_begin);
+                      (unsigned long long) expected, (unsigned long long) info->data_begin,
+                      (unsigned long long) info->data_end,
+                      (unsigned long long) (info->data_end - info->data_begin));
       return FALSE;
     }
 
@@ -622,8 +618,8 @@ parse_header_json (QsSafetensorsFile  *self,
       if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
         {
           set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                          "the header is not valid JSON: text follows the object "
-                          "at byte %" G_GSIZE_FORMAT, i);
+                          _("the header is not valid JSON: text follows the object "
+                            "at byte %llu"), (unsigned long long) i);
           return FALSE;
         }
     }
@@ -709,21 +705,22 @@ check_coverage (QsSafetensorsFile  *self,
       if (info->data_begin < expected)
         {
           set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                          "the data of tensor “%s” [%" G_GUINT64_FORMAT ", %"
-                          G_GUINT64_FORMAT "] overlaps tensor “%s” [%"
-                          G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "]",
-                          info->name, info->data_begin, info->data_end,
-                          previous->name, previous->data_begin, previous->data_end);
+                          _("the data of tensor “%s” [%llu, %llu] overlaps "
+                            "tensor “%s” [%llu, %llu]"),
+                          info->name, (unsigned long long) info->data_begin,
+                          (unsigned long long) info->data_end, previous->name,
+                          (unsigned long long) previous->data_begin,
+                          (unsigned long long) previous->data_end);
           return FALSE;
         }
 
       if (info->data_begin > expected)
         {
           set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                          "bytes %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                          " of the data buffer belong to no tensor (a hole "
-                          "before tensor “%s”); data_offsets must be contiguous",
-                          expected, info->data_begin, info->name);
+                          _("bytes %llu to %llu of the data buffer belong to no tensor "
+                            "(a hole before tensor “%s”); data_offsets must be contiguous"),
+                          (unsigned long long) expected,
+                          (unsigned long long) info->data_begin, info->name);
           return FALSE;
         }
 
@@ -768,9 +765,9 @@ validate (QsSafetensorsFile  *self,
   if (self->size < 8)
     {
       set_file_error (error, QS_MODEL_ERROR_TRUNCATED, self->path,
-                      "the file is only %" G_GUINT64_FORMAT " bytes long, too short "
-                      "for the 8-byte header size (partial download?)",
-                      self->size);
+                      _("the file is only %llu bytes long, too short "
+                        "for the 8-byte header size (partial download?)"),
+                      (unsigned long long) self->size);
       return FALSE;
     }
 
@@ -784,20 +781,20 @@ validate (QsSafetensorsFile  *self,
                           "header size; it is not a safetensors file"));
       else
         set_file_error (error, QS_MODEL_ERROR_INVALID, self->path,
-                        "the header is %" G_GUINT64_FORMAT " bytes, more than the "
-                        "limit of %" G_GUINT64_FORMAT " bytes; raise the header "
-                        "limit if the file is genuine",
-                        self->header_size, header_limit);
+                        _("the header is %llu bytes, more than the limit of %llu "
+                          "bytes; raise the header limit if the file is genuine"),
+                        (unsigned long long) self->header_size,
+                        (unsigned long long) header_limit);
       return FALSE;
     }
 
   if (self->header_size > self->size - 8)
     {
       set_file_error (error, QS_MODEL_ERROR_TRUNCATED, self->path,
-                      "the header is %" G_GUINT64_FORMAT " bytes but only %"
-                      G_GUINT64_FORMAT " bytes follow the header size "
-                      "(partial download?)",
-                      self->header_size, self->size - 8);
+                      _("the header is %llu bytes but only %llu bytes follow the "
+                        "header size (partial download?)"),
+                      (unsigned long long) self->header_size,
+                      (unsigned long long) (self->size - 8));
       return FALSE;
     }
 
@@ -815,18 +812,18 @@ validate (QsSafetensorsFile  *self,
       /* 8 + header_size ≤ size here, and data_end < 2^63, so the sum fits. */
       expected_size = 8 + self->header_size + data_end;
       set_file_error (error, QS_MODEL_ERROR_TRUNCATED, self->path,
-                      "the header describes %" G_GUINT64_FORMAT " bytes of tensor "
-                      "data, so the file should be %" G_GUINT64_FORMAT " bytes, "
-                      "but it is %" G_GUINT64_FORMAT " bytes (partial download?)",
-                      data_end, expected_size, self->size);
+                      _("the header describes %llu bytes of tensor data, so the file "
+                        "should be %llu bytes, but it is %llu bytes (partial download?)"),
+                      (unsigned long long) data_end, (unsigned long long) expected_size,
+                      (unsigned long long) self->size);
       return FALSE;
     }
 
   if (data_end < self->data_size)
     g_ptr_array_add (self->warnings,
-                     g_strdup_printf ("%s: %" G_GUINT64_FORMAT " bytes after the "
-                                      "last tensor are ignored",
-                                      self->path, self->data_size - data_end));
+                     g_strdup_printf (_("%s: %llu bytes after the last tensor are ignored"),
+                                      self->path,
+                                      (unsigned long long) (self->data_size - data_end)));
 
   return TRUE;
 }
@@ -1024,10 +1021,9 @@ qs_tensor_decode_rows (const QsTensorInfo  *tensor,
       (guint64) n_rows > total_rows - (guint64) first_row)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "%s: rows %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-                   " are outside tensor “%s”, which has %" G_GUINT64_FORMAT " rows",
-                   tensor->file->path, first_row, first_row + n_rows,
-                   tensor->name, total_rows);
+                   _("%s: rows %lld to %lld are outside tensor “%s”, which has %llu rows"),
+                   tensor->file->path, (long long) first_row, (long long) (first_row + n_rows),
+                   tensor->name, (unsigned long long) total_rows);
       return FALSE;
     }
 

@@ -1165,9 +1165,9 @@ parse_group_size_value (ParseContext *ctx,
                         gint64        value)
 {
   if (value < -2)
-    return set_invalid (ctx, "%s %" G_GINT64_FORMAT " is invalid: use 0 (automatic), "
-                        "-1 (one group per row), -2 (one group per tensor) or a "
-                        "positive size", field, value);
+    return set_invalid (ctx, _("%s %lld is invalid: use 0 (automatic), "
+                               "-1 (one group per row), -2 (one group per tensor) or a "
+                               "positive size"), field, (long long) value);
 
   return TRUE;
 }
@@ -1201,11 +1201,11 @@ parse_positive (ParseContext *ctx,
 
   value = json_node_get_int (node);
   if (value <= 0)
-    return set_invalid (ctx, "%s must be a positive integer, not %" G_GINT64_FORMAT,
-                        field, value);
+    return set_invalid (ctx, _("%s must be a positive integer, not %lld"),
+                        field, (long long) value);
   if (value > G_MAXINT)
-    return set_invalid (ctx, "%s %" G_GINT64_FORMAT " is above the limit of %d",
-                        field, value, G_MAXINT);
+    return set_invalid (ctx, _("%s %lld is above the limit of %d"),
+                        field, (long long) value, G_MAXINT);
 
   *out = (guint) value;
   return TRUE;

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "qs-sdnq-layout.h"
@@ -366,22 +368,25 @@ qs_sdnq_layout_check_quantizable (const QsSdnqLayout  *layout,
 
   if (numel < minimum_numel)
     {
-      *reason = g_strdup_printf ("%" G_GUINT64_FORMAT " elements, under SDNQ's minimum of %"
-                                 G_GUINT64_FORMAT, numel, minimum_numel);
+      *reason = g_strdup_printf (_("%llu elements, under SDNQ's minimum of %llu"),
+                                 (unsigned long long) numel,
+                                 (unsigned long long) minimum_numel);
       return FALSE;
     }
 
   if (layout->shape[1] < minimum_channel_size)
     {
-      *reason = g_strdup_printf ("channel size %" G_GINT64_FORMAT ", under SDNQ's minimum of %"
-                                 G_GINT64_FORMAT, layout->shape[1], minimum_channel_size);
+      *reason = g_strdup_printf (_("channel size %lld, under SDNQ's minimum of %lld"),
+                                 (long long) layout->shape[1],
+                                 (long long) minimum_channel_size);
       return FALSE;
     }
 
   if (numel % layout->dtype->pack_block != 0)
     {
-      *reason = g_strdup_printf ("%" G_GUINT64_FORMAT " elements, not a multiple of the %u-element "
-                                 "blocks that %s packs", numel, layout->dtype->pack_block,
+      *reason = g_strdup_printf (_("%llu elements, not a multiple of the %u-element "
+                                   "blocks that %s packs"),
+                                 (unsigned long long) numel, layout->dtype->pack_block,
                                  layout->dtype->name);
       return FALSE;
     }

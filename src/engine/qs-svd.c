@@ -645,8 +645,8 @@ qs_lowrank_compute_with (gint64              rows,
   if (rows > G_MAXINT32 || cols > G_MAXINT32 || rank > G_MAXINT32)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "A %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT " matrix is too large for LAPACK's 32-bit sizes",
-                   rows, cols);
+                   _("A %lld × %lld matrix is too large for LAPACK's 32-bit sizes"),
+                   (long long) rows, (long long) cols);
       return NULL;
     }
 

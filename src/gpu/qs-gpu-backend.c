@@ -143,8 +143,9 @@ validate_layer (const QsLayerWeights  *layer,
   if (numel != layer->numel)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Layer %s has %" G_GUINT64_FORMAT " elements but its shape has %" G_GUINT64_FORMAT,
-                   layer->name ? layer->name : "(unnamed)", layer->numel, numel);
+                   _("Layer %s has %llu elements but its shape has %llu"),
+                   layer->name ? layer->name : "(unnamed)",
+                   (unsigned long long) layer->numel, (unsigned long long) numel);
       return FALSE;
     }
 
@@ -1128,9 +1129,9 @@ new_cuda (gint64    n,
             return NULL;
 
           if (note != NULL)
-            *note = g_strdup_printf ("Quantscope has no CUDA backend: “%s” runs on GPU %"
-                                     G_GINT64_FORMAT " through Vulkan. %s",
-                                     name, requested, gpu_note);
+            *note = g_strdup_printf (_("Quantscope has no CUDA backend: “%s” runs on GPU %lld "
+                                       "through Vulkan. %s"),
+                                     name, (long long) requested, gpu_note);
           return backend;
         }
     }
@@ -1141,9 +1142,13 @@ new_cuda (gint64    n,
                    "Vulkan); use --device cpu"));
   else
     g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_NO_DEVICE,
-                 "GPU %" G_GINT64_FORMAT " does not exist: there %s %u GPU%s; "
-                 "run “quantscope-cli devices” to list them, or use --device cpu",
-                 requested, n_gpus == 1 ? "is" : "are", n_gpus, n_gpus == 1 ? "" : "s");
+                 g_dngettext (GETTEXT_PACKAGE,
+                              "GPU %lld does not exist: there is %u GPU; "
+                              "run “quantscope-cli devices” to list them, or use --device cpu",
+                              "GPU %lld does not exist: there are %u GPUs; "
+                              "run “quantscope-cli devices” to list them, or use --device cpu",
+                              n_gpus),
+                 (long long) requested, n_gpus);
   return NULL;
 }
 

@@ -73,9 +73,10 @@ qs_gpu_buffer_new (QsGpuContext     *context,
   if (size > context->max_allocation_size)
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_OUT_OF_MEMORY,
-                   "A buffer of %" G_GUINT64_FORMAT " bytes exceeds the device's allocation "
-                   "limit of %" G_GUINT64_FORMAT " bytes",
-                   (guint64) size, (guint64) context->max_allocation_size);
+                   _("A buffer of %llu bytes exceeds the device's allocation "
+                     "limit of %llu bytes"),
+                   (unsigned long long) size,
+                   (unsigned long long) context->max_allocation_size);
       return NULL;
     }
 

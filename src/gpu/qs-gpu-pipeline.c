@@ -56,8 +56,8 @@ qs_gpu_lookup_shader (const char  *name,
   if (g_bytes_get_size (bytes) == 0 || g_bytes_get_size (bytes) % 4 != 0)
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_SHADER,
-                   "The SPIR-V of kernel “%s” has %" G_GSIZE_FORMAT " bytes, "
-                   "not a multiple of 4", name, g_bytes_get_size (bytes));
+                   _("The SPIR-V of kernel “%s” has %llu bytes, not a multiple of 4"),
+                   name, (unsigned long long) g_bytes_get_size (bytes));
       g_bytes_unref (bytes);
       return NULL;
     }

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -516,8 +518,8 @@ qs_gpu_decode_weights (QsGpuContext       *context,
   if (MAX (raw_size, out_size) > context->properties.limits.maxStorageBufferRange)
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_UNSUPPORTED,
-                   "%" G_GINT64_FORMAT " values exceed the device's storage buffer range of "
-                   "%u bytes; decode them in parts", n_elements,
+                   _("%lld values exceed the device's storage buffer range of "
+                     "%u bytes; decode them in parts"), (long long) n_elements,
                    context->properties.limits.maxStorageBufferRange);
       return FALSE;
     }

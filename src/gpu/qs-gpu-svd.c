@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "qs-gpu-error.h"
@@ -127,8 +129,8 @@ multiplier_init (Multiplier      *self,
   if (largest > context->properties.limits.maxStorageBufferRange)
     {
       g_set_error (error, QS_GPU_ERROR, QS_GPU_ERROR_UNSUPPORTED,
-                   "A rank-%u basis of %" G_GINT64_FORMAT " rows exceeds the device's storage "
-                   "buffer range of %u bytes", rank, MAX (rows, cols),
+                   _("A rank-%u basis of %lld rows exceeds the device's storage "
+                     "buffer range of %u bytes"), rank, (long long) MAX (rows, cols),
                    context->properties.limits.maxStorageBufferRange);
       return FALSE;
     }
@@ -292,8 +294,8 @@ qs_gpu_lowrank_compute (QsGpuRowBlocks  *blocks,
   if (rows > G_MAXINT32 || cols > G_MAXINT32)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "A %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT " matrix is too large for LAPACK's 32-bit sizes",
-                   rows, cols);
+                   _("A %lld × %lld matrix is too large for LAPACK's 32-bit sizes"),
+                   (long long) rows, (long long) cols);
       return NULL;
     }
 

@@ -632,9 +632,15 @@ build_svd_table (const QsSummary *summary)
                                     "SVD branch, for the most sensitive layers."),
                           summary->primary_dtype, group);
   for (guint r = 0; r < summary->n_svd_ranks; r++)
-    g_string_append_printf (caption, " SVD at rank %u moves %u %s to OK.", summary->svd_ranks[r],
-                            summary->n_svd_rescued[r],
-                            summary->n_svd_rescued[r] == 1 ? "layer" : "layers");
+    {
+      g_string_append_c (caption, ' ');
+      g_string_append_printf (caption,
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           "SVD at rank %u moves %u layer to OK.",
+                                           "SVD at rank %u moves %u layers to OK.",
+                                           summary->n_svd_rescued[r]),
+                              summary->svd_ranks[r], summary->n_svd_rescued[r]);
+    }
   table->caption = g_string_free (g_steal_pointer (&caption), FALSE);
 
   add_layer_columns (table, summary);

@@ -23,8 +23,8 @@
 
 #define REPORT_TITLE N_("Image comparison")
 
-#define LPIPS_NOTE "LPIPS is not computed: it needs a pretrained network whose weights " \
-                   "cannot be shipped with Quantscope, and no approximation of it is offered."
+#define LPIPS_NOTE N_("LPIPS is not computed: it needs a pretrained network whose weights " \
+                      "cannot be shipped with Quantscope, and no approximation of it is offered.")
 
 /* The three images of a worst pair, in the order they are shown. */
 enum
@@ -751,9 +751,13 @@ add_statistics (ImageContent  *content,
       if (n_identical == n)
         mean_detail = g_strdup (_("every pair is identical"));
       else if (n_identical > 0)
-        mean_detail = g_strdup_printf (_("over the %u pair%s that differ%s; identical pairs left out"),
-                                       n - n_identical, n - n_identical == 1 ? "" : "s",
-                                       n - n_identical == 1 ? "s" : "");
+        mean_detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                    "over the %u pair that differs; "
+                                                    "identical pairs left out",
+                                                    "over the %u pairs that differ; "
+                                                    "identical pairs left out",
+                                                    n - n_identical),
+                                       n - n_identical);
 
       add_stat (content->statistics, _("Mean PSNR"), format_psnr (mean_psnr), mean_detail,
                 qs_severity_for_psnr (mean_psnr));
@@ -822,10 +826,15 @@ image_content_new (QsImageReport *report)
                                     "converted for Gaussian noise, whose mean absolute error is "
                                     "0.8 times its root mean square. Max diff is set by a single "
                                     "sample, so it flags outliers that the means hide."));
-  self->pairs_caption = g_strdup_printf (_("All %u compared pair%s, the lowest SSIM first. MAE and "
-                                           "max diff are on the 0..255 scale."),
-                                         report->pairs->len,
-                                         report->pairs->len == 1 ? "" : "s");
+  self->pairs_caption = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                      "All %u compared pair, the lowest SSIM "
+                                                      "first. MAE and max diff are on the "
+                                                      "0..255 scale.",
+                                                      "All %u compared pairs, the lowest SSIM "
+                                                      "first. MAE and max diff are on the "
+                                                      "0..255 scale.",
+                                                      report->pairs->len),
+                                         report->pairs->len);
   if (n_worst == 1)
     self->worst_title = g_strdup (_("The pair with the lowest SSIM"));
   else
@@ -837,9 +846,11 @@ image_content_new (QsImageReport *report)
                                            "downscaled, and each pixel of a downscaled map keeps the "
                                            "largest difference of the pixels it covers."),
                                          QS_IMAGE_REPORT_MAX_SIDE);
-  self->footer = g_strdup ("PSNR is taken over every 8-bit RGB sample. SSIM is the mean "
-                           "structural similarity with an 11×11 Gaussian window (σ = 1.5), as "
-                           "scikit-image computes it. " LPIPS_NOTE);
+  self->footer = g_strdup_printf ("%s %s",
+                                  _("PSNR is taken over every 8-bit RGB sample. SSIM is the mean "
+                                    "structural similarity with an 11×11 Gaussian window "
+                                    "(σ = 1.5), as scikit-image computes it."),
+                                  _(LPIPS_NOTE));
 
   self->rows = g_array_sized_new (FALSE, TRUE, sizeof (PairRow), sorted->len);
   g_array_set_clear_func (self->rows, (GDestroyNotify) pair_row_clear);
@@ -1340,7 +1351,7 @@ set_content (TmplScope           *scope,
   scope_set_text (scope, "quantized", content->quantized);
   scope_set_text (scope, "date", content->date);
   scope_set_text (scope, "app_version", content->version);
-  scope_set_text (scope, "lpips_note", LPIPS_NOTE);
+  scope_set_text (scope, "lpips_note", _(LPIPS_NOTE));
   scope_set_text (scope, "scale_caption", content->scale_caption);
   scope_set_text (scope, "pairs_caption", content->pairs_caption);
   scope_set_text (scope, "worst_title", content->worst_title);
@@ -2219,7 +2230,7 @@ build_items (QsImageReportLayout *self)
 
       add_text_item (self, ITEM_CAPTION, text, i == 0 ? 3 : 1, FALSE);
     }
-  add_text_item (self, ITEM_NOTE, LPIPS_NOTE, 10, FALSE);
+  add_text_item (self, ITEM_NOTE, _(LPIPS_NOTE), 10, FALSE);
 
   add_text_item (self, ITEM_HEADING, _("Colour scale"), 16, TRUE);
   add_text_item (self, ITEM_CAPTION, content->scale_caption, 2, TRUE);
