@@ -764,8 +764,8 @@ qs_cli_analyze (int    argc,
 
   if (options.header_limit < 0)
     {
-      fprintf (stderr, "quantscope-cli analyze: Invalid --header-limit %" G_GINT64_FORMAT
-               ": expected a size in bytes\n", options.header_limit);
+      fprintf (stderr, _("quantscope-cli analyze: Invalid --header-limit %lld: expected a size "
+                         "in bytes\n"), (long long) options.header_limit);
       analyze_options_clear (&options);
       return QS_CLI_EXIT_USAGE;
     }

@@ -175,9 +175,10 @@ print_unmatched (GPtrArray  *names,
   if (names->len == 0)
     return;
 
-  fprintf (stderr, _("%s: %u image%s in %s ha%s no partner in %s and %s not compared:\n"), PROGRAM,
-           names->len, names->len == 1 ? "" : "s", folder, names->len == 1 ? "s" : "ve",
-           other, names->len == 1 ? "is" : "are");
+  fprintf (stderr, ngettext ("%s: %u image in %s has no partner in %s and is not compared:\n",
+                             "%s: %u images in %s have no partner in %s and are not compared:\n",
+                             names->len),
+           PROGRAM, names->len, folder, other);
   for (guint i = 0; i < names->len; i++)
     fprintf (stderr, "  %s\n", (const char *) g_ptr_array_index (names, i));
 }
@@ -366,7 +367,7 @@ parse_arguments (CompareOptions  *options,
 {
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &options->output,
-      "CSV file to write (default: " DEFAULT_OUTPUT ")", N_("FILE") },
+      N_("CSV file to write (default: image_comparison.csv)"), N_("FILE") },
     { "diff-output", 0, 0, G_OPTION_ARG_FILENAME, &options->diff_output,
       N_("Folder to write one difference heatmap PNG per pair into (created when missing)"),
       N_("DIR") },
@@ -396,16 +397,17 @@ parse_arguments (CompareOptions  *options,
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
-      fprintf (stderr, PROGRAM ": %s\nRun “" PROGRAM " --help” for the options.\n",
-               error->message);
+      fprintf (stderr, _("%s: %s\nRun “%s --help” for the options.\n"), PROGRAM,
+               error->message, PROGRAM);
       return QS_CLI_EXIT_USAGE;
     }
 
   if (options->positional == NULL || g_strv_length (options->positional) != 2)
     {
-      fprintf (stderr, PROGRAM ": expected two arguments, BASELINE and QUANTIZED (two image "
-               "files or two folders), got %u\nRun “" PROGRAM " --help” for the options.\n",
-               options->positional != NULL ? g_strv_length (options->positional) : 0);
+      fprintf (stderr, _("%s: expected two arguments, BASELINE and QUANTIZED (two image "
+                         "files or two folders), got %u\nRun “%s --help” for the options.\n"),
+               PROGRAM, options->positional != NULL ? g_strv_length (options->positional) : 0,
+               PROGRAM);
       return QS_CLI_EXIT_USAGE;
     }
 

@@ -147,12 +147,15 @@ print_sdnq_layers (QsSdnqReader      *reader,
   g_autoptr(Table) table = table_new (7);
   guint n_mismatches = 0;
 
-  printf ("  SDNQ config: weights_dtype %s, group_size %" G_GINT64_FORMAT "%s%s%s, "
-          "%u layer%s stored quantized\n",
-          config->weights_dtype, config->group_size,
-          config->use_svd ? ", SVD" : "", config->use_quantized_matmul ? ", quantized matmul" : "",
-          config->dequantize_fp32 ? "" : ", model-dtype scales",
-          layers->len, layers->len == 1 ? "" : "s");
+  printf (ngettext ("  SDNQ config: weights_dtype %s, group_size %lld%s%s%s, "
+                    "%u layer stored quantized\n",
+                    "  SDNQ config: weights_dtype %s, group_size %lld%s%s%s, "
+                    "%u layers stored quantized\n", layers->len),
+          config->weights_dtype, (long long) config->group_size,
+          config->use_svd ? _(", SVD") : "",
+          config->use_quantized_matmul ? _(", quantized matmul") : "",
+          config->dequantize_fp32 ? "" : _(", model-dtype scales"),
+          layers->len);
 
   table_add (table, g_strdup ("layer"), g_strdup ("dtype"), g_strdup ("group"),
              g_strdup ("svd"), g_strdup ("qmm"), g_strdup ("original shape"), g_strdup ("check"));
