@@ -464,44 +464,6 @@ evaluate_svd_rank (const LayerContext   *ctx,
 }
 
 static gboolean
-validate_layer (const QsLayerWeights  *layer,
-                GError               **error)
-{
-  guint64 numel = 1;
-
-  if (layer->data == NULL || layer->ndim < 2 || layer->ndim > 5)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("Layer %s has %u dimensions; a quantizable weight has 2 to 5"),
-                   layer->name ? layer->name : "(unnamed)", layer->ndim);
-      return FALSE;
-    }
-
-  for (guint d = 0; d < layer->ndim; d++)
-    {
-      if (layer->shape[d] <= 0)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       _("Layer %s has an empty dimension %u"),
-                       layer->name ? layer->name : "(unnamed)", d);
-          return FALSE;
-        }
-      numel *= (guint64) layer->shape[d];
-    }
-
-  if (numel != layer->numel)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("Layer %s has %llu elements but its shape has %llu"),
-                   layer->name ? layer->name : "(unnamed)",
-                   (unsigned long long) layer->numel, (unsigned long long) numel);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
 evaluate_layer (int                   n_threads,
                 const QsLayerWeights *layer,
                 const QsFormat       *formats,
@@ -599,7 +561,7 @@ qs_cpu_backend_evaluate_layer (QsBackend            *backend,
   g_return_val_if_fail (options != NULL, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
 
-  if (!validate_layer (layer, error))
+  if (!qs_layer_weights_validate (layer, error))
     return FALSE;
 
   for (guint i = 0; i < n_formats; i++)

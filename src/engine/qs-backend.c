@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "qs-backend.h"
@@ -49,4 +51,42 @@ qs_backend_evaluate_layer (QsBackend            *self,
   return QS_BACKEND_GET_IFACE (self)->evaluate_layer (self, layer, formats, n_formats,
                                                       options, results, cancellable,
                                                       error);
+}
+
+gboolean
+qs_layer_weights_validate (const QsLayerWeights  *layer,
+                           GError               **error)
+{
+  guint64 numel = 1;
+
+  if (layer->data == NULL || layer->ndim < 2 || layer->ndim > 5)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Layer %s has %u dimensions, but a quantizable weight has 2 to 5"),
+                   layer->name ? layer->name : "(unnamed)", layer->ndim);
+      return FALSE;
+    }
+
+  for (guint d = 0; d < layer->ndim; d++)
+    {
+      if (layer->shape[d] <= 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Layer %s has an empty dimension %u"),
+                       layer->name ? layer->name : "(unnamed)", d);
+          return FALSE;
+        }
+      numel *= (guint64) layer->shape[d];
+    }
+
+  if (numel != layer->numel)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Layer %s has %llu elements but its shape has %llu"),
+                   layer->name ? layer->name : "(unnamed)",
+                   (unsigned long long) layer->numel, (unsigned long long) numel);
+      return FALSE;
+    }
+
+  return TRUE;
 }

@@ -129,6 +129,18 @@ struct _QsBackendInterface
 const char *qs_backend_get_name       (QsBackend            *self);
 
 /**
+ * qs_layer_weights_validate:
+ * @layer: a layer's weight
+ *
+ * Checks what every backend relies on: data present, 2 to 5 dimensions, no
+ * empty dimension, and an element count that matches the shape.
+ *
+ * Returns: %FALSE with @error (%G_IO_ERROR_INVALID_ARGUMENT) naming the layer
+ */
+gboolean    qs_layer_weights_validate (const QsLayerWeights  *layer,
+                                       GError               **error);
+
+/**
  * qs_backend_evaluate_layer:
  * @layer: the layer's weight
  * @formats: (array length=n_formats): the formats to evaluate
