@@ -84,7 +84,7 @@ qs_cli_progress_update (QsCliProgress *self,
                           fraction * 100, eta);
 
   /* The current layer fills what is left of the line, cut from the left so
-   * that the end of a long name, which tells layers apart, stays visible. */
+   * that the end of a long name, which distinguishes layers, stays visible. */
   columns = terminal_columns ();
   room = (glong) columns - 1 - (glong) g_utf8_strlen (line->str + 1, -1);
   if (current != NULL && room > 4)

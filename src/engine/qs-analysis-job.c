@@ -777,7 +777,7 @@ qs_analysis_job_run_finish (QsAnalysisJob  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   /* Emit every layer that finished before returning, so that a caller
-   * that fills a table from "layer-finished" sees all of them first. */
+   * that fills a table from "layer-finished" receives all of them first. */
   if (self->context != NULL && g_main_context_is_owner (self->context))
     dispatch_pending_cb (self);
   self->running = FALSE;

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
  * @QS_MODEL_ERROR_NOT_FOUND: a file, folder, component or Hugging Face id
  *   does not exist
  * @QS_MODEL_ERROR_INVALID: a file is malformed (bad header, offsets, JSON)
- * @QS_MODEL_ERROR_TRUNCATED: a file is shorter than its header says,
+ * @QS_MODEL_ERROR_TRUNCATED: a file is shorter than its header declares,
  *   typically a partial download
  * @QS_MODEL_ERROR_LFS_POINTER: a file is a Git LFS pointer, not the data
  * @QS_MODEL_ERROR_UNSUPPORTED: a dtype or layout that cannot be decoded

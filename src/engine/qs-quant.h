@@ -42,7 +42,7 @@ const char *qs_layer_kind_to_string (QsLayerKind kind);
  * @n_groups: @channels / @group_size
  *
  * How a weight of shape [rows, channels, k...] splits into quantization
- * groups. Group (o, g, s) holds w[o, g·group_size + j, s] for j in
+ * groups. Group (o, g, s) contains w[o, g·group_size + j, s] for j in
  * 0..group_size-1, and codes are stored in SDNQ's row-major
  * [rows, n_groups, group_size, spatial] order.
  */

@@ -9,9 +9,9 @@
  * layer into safetensors shards with SDNQ's tensor names, dtypes and
  * shapes, plus config.json and quantization_config.json.
  *
- * Quantscope sees tensors, not PyTorch modules, so layers are chosen by
+ * Quantscope reads tensors, not PyTorch modules, so layers are chosen by
  * qs_classify_tensor(): a 2-D float "*.weight" is a Linear (or an Embedding
- * when its name says so) and a 3- to 5-D one is a Conv. SDNQ decides by the
+ * when its name marks it as one) and a 3- to 5-D one is a Conv. SDNQ decides by the
  * module's class, so a 2-D weight of another module class, a transposed
  * convolution or a grouped convolution is treated here as a Linear or a
  * plain Conv. Conv layers are only quantized with quant_conv and
@@ -732,8 +732,8 @@ check_selection (QsQuantizeJob  *self,
 
   for (guint i = 0; self->settings->components != NULL && self->settings->components[i] != NULL; i++)
     {
-      const char *wanted = self->settings->components[i];
-      g_autofree char *subfolder = g_strdup (wanted);
+      const char *requested = self->settings->components[i];
+      g_autofree char *subfolder = g_strdup (requested);
       char *colon = strchr (subfolder, ':');
       gboolean found = FALSE;
 

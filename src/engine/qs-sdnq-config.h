@@ -120,7 +120,8 @@ typedef struct
  *   overrides (upstream style)
  *
  * The SDNQConfig keyword arguments that Quantscope writes and reads. Keys
- * SDNQ knows but Quantscope does not set keep SDNQ's defaults when written.
+ * that SDNQ defines but Quantscope does not set are written with SDNQ's
+ * defaults.
  */
 typedef struct
 {

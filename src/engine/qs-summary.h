@@ -217,7 +217,7 @@ typedef struct
  * @svd_ranks: (array length=n_svd_ranks): the ranks compared
  * @n_svd_rescued: (array length=n_svd_ranks): layers that SVD at each rank
  *   moves from PROMOTE or SKIP to OK
- * @has_auto_config: the summary holds auto-config choices and sizes
+ * @has_auto_config: the summary contains auto-config choices and sizes
  * @n_auto_skip: layers that auto-config leaves unquantized
  * @component_totals: (element-type QsSizeTotals): sizes per component,
  *   with auto-config
@@ -286,9 +286,10 @@ typedef struct
  * Classifies every layer with the analysis script's rules: it reads the
  * raw rows (the SVD rows at the first rank when raw formats were not
  * evaluated) at the first group size. A layer is SKIP when every dtype's
- * NMSE is above @skip_threshold; otherwise it is PROMOTE to the first dtype
- * in list order at or under @promote_threshold when the primary dtype is
- * above it, or SKIP when none is; otherwise OK. INF is above every threshold.
+ * NMSE is above @skip_threshold. It is OK when the primary dtype's NMSE is
+ * at or under @promote_threshold. Otherwise it is PROMOTE to the first dtype
+ * in list order that reaches @promote_threshold, or SKIP when none does.
+ * INF is above every threshold.
  *
  * Returns: (transfer full): the summary
  */
@@ -301,7 +302,7 @@ void        qs_summary_free              (QsSummary            *self);
 /**
  * qs_summary_new_full:
  *
- * Like qs_summary_new(), with auto-config when @options asks for it. In
+ * Like qs_summary_new(), with auto-config when @options requests it. In
  * group-size mode (more than one group size in the settings) the columns
  * are the primary dtype's group sizes and a layer is PROMOTE to the first
  * group size that reaches the promote threshold.
@@ -329,11 +330,12 @@ JsonNode   *qs_summary_build_pipeline_config (const QsSummary    *self,
  * @group_size: the resolved group size, -1 for row-wise, -2 tensor-wise
  * @svd_rank: the SVD rank, 0 for none
  *
- * Estimates a quantized layer's size as the analysis script's cost model
- * does: numel·bits/8 for the codes, ceil(numel / group_size)·2 for FP16
- * scales (out_features·2 row-wise and tensor-wise), as much again for the
- * zero points of unsigned dtypes, and (out·rank + rank·in)·2 for the SVD
- * factors, where in is the product of every dimension after the first.
+ * Estimates a quantized layer's size with the analysis script's cost model.
+ * The codes take numel·bits/8 bytes and the FP16 scales ceil(numel /
+ * group_size)·2 (out_features·2 row-wise and tensor-wise). Unsigned dtypes
+ * add as much again for the zero points. SVD factors add
+ * (out·rank + rank·in)·2, where in is the product of every dimension after
+ * the first.
  *
  * Returns: the size in bytes, rounded up
  */

@@ -76,10 +76,10 @@ void          qs_gpu_backend_set_block_limit (QsGpuBackend *self,
  *   then CPU implementations such as lavapipe); "vulkan:N" the device
  *   with index N in `quantscope-cli devices`.
  * - "cuda", "cuda:N": the first or N-th GPU (CPU implementations not
- *   counted) through Vulkan, since Quantscope has no CUDA backend; the
- *   note says so.
+ *   counted) through Vulkan, because Quantscope has no CUDA backend. The
+ *   note explains this.
  * - "auto": a GPU when one can be opened, otherwise the CPU backend with a
- *   note that says why. A CPU implementation of Vulkan such as lavapipe is
+ *   note that gives the reason. A CPU implementation of Vulkan such as lavapipe is
  *   not chosen, because it is slower than the CPU backend.
  *
  * Returns: (transfer full): the backend, or %NULL with @error set:
